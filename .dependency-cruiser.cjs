@@ -1,0 +1,66 @@
+/**
+ * Module boundaries (see docs/architecture.md): modules meet only through each other's index.ts,
+ * the platform knows no module, shared code runs in browsers too, and nothing imports in a cycle.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Import cycles make start-up order and reasoning fragile.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'one-door-per-module',
+      severity: 'error',
+      comment: 'Another module is reached only through its index.ts.',
+      from: { path: '^src/server/modules/([^/]+)/' },
+      to: {
+        path: '^src/server/modules/([^/]+)/',
+        pathNot: ['^src/server/modules/$1/', '^src/server/modules/[^/]+/index\\.ts$'],
+      },
+    },
+    {
+      name: 'outside-uses-module-index',
+      severity: 'error',
+      comment: 'Code outside the modules reaches a module only through its index.ts (tests included).',
+      from: { path: '^(src/server/(?!modules/)|bench/|scripts/|e2e/|examples/)' },
+      to: { path: '^src/server/modules/[^/]+/', pathNot: '^src/server/modules/[^/]+/index\\.ts$' },
+    },
+    {
+      name: 'platform-knows-no-module',
+      severity: 'error',
+      comment: 'Platform code is cross-cutting and holds no domain rules.',
+      from: { path: '^src/server/platform/' },
+      to: { path: '^src/server/(modules/|app\\.ts|main\\.ts|cli\\.ts|context\\.ts)' },
+    },
+    {
+      name: 'shared-is-portable',
+      severity: 'error',
+      comment: 'src/shared runs in browsers: no server code and no Node built-ins.',
+      from: { path: '^src/shared/' },
+      to: { path: ['^src/server/', '^web/'], dependencyTypes: ['local', 'npm', 'core'] },
+    },
+    {
+      name: 'shared-no-node-core',
+      severity: 'error',
+      from: { path: '^src/shared/', pathNot: '\\.test\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'web-not-server',
+      severity: 'error',
+      comment: 'Web apps talk to the server over HTTP only.',
+      from: { path: '^web/' },
+      to: { path: '^src/server/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: ['node_modules', 'web/dist'] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js'] },
+  },
+};

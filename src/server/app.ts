@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { getCountryProfile } from '../shared/countries/index.ts';
+import type { Config } from './config.ts';
+import type { AppContext } from './context.ts';
+import { auditRoutes, createAuditLog } from './modules/audit/index.ts';
+import { authenticateApiKey } from './modules/identity/index.ts';
+import { registriesRoutes } from './modules/registries/index.ts';
+import type { Database } from './platform/db/database.ts';
+import { installErrorHandling, sendProblem } from './platform/http/errors.ts';
+import { Problem } from './platform/http/problems.ts';
+import type { RouteAccess } from './platform/http/route-access.ts';
+import { HealthSchema, ProblemSchema } from './platform/http/schemas.ts';
+import { loggerOptions } from './platform/logger.ts';
+import { createMetrics } from './platform/metrics.ts';
+
+export interface BuildAppOptions {
+  config: Config;
+  database: Database;
+  /** Where logs go (tests capture them); default stdout. */
+  logStream?: DestinationStream;
+  clock?: () => Date;
+  /** Folder of the built web app; default web/dist. Absent folder: no web app is served. */
+  webDir?: string;
+}
+
+export const defaultWebDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+const requestIdPattern = /^[A-Za-z0-9._-]{8,128}$/;
+const apiPrefixes = ['/v1', '/health', '/metrics', '/docs', '/openapi.json', '/oidc'];
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config, database } = options;
+  const clock = options.clock ?? (() => new Date());
+  const app = Fastify({
+    logger: options.logStream
+      ? { ...loggerOptions(config.logLevel), stream: options.logStream }
+      : loggerOptions(config.logLevel),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // A caller's X-Request-Id is kept when it is well formed, so traces join up across systems.
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ctx: AppContext = {
+    config,
+    database,
+    country: getCountryProfile(config.country),
+    audit: createAuditLog(database, { clock }),
+    logger: app.log,
+    clock,
+  };
+
+  app.addSchema(ProblemSchema);
+  installErrorHandling(app);
+  const metrics = createMetrics();
+
+  // Every route declares who may call it; a route that does not stops start-up (checked once all
+  // plugins have registered theirs, see publicPlugins below).
+  const routes: Array<{ method: string | string[]; url: string; config?: { access?: RouteAccess } }> = [];
+  app.addHook('onRoute', (route) => {
+    routes.push(route as (typeof routes)[number]);
+    if (route.schema && !route.schema.hide) {
+      route.schema.response = {
+        ...(route.schema.response as object | undefined),
+        '4xx': { $ref: 'Problem#' },
+        '5xx': { $ref: 'Problem#' },
+      };
+    }
+  });
+  app.addHook('onReady', async () => {
+    const undeclared = routes.filter((r) => !r.config?.access).map((r) => `${r.method} ${r.url}`);
+    if (undeclared.length) throw new Error(`routes without config.access: ${undeclared.join(', ')}`);
+  });
+
+  app.decorateRequest('actor', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) {
+      request.actor = await authenticateApiKey(database.db, header.slice(7).trim(), clock());
+    }
+    if (request.routeOptions.config?.access === 'authenticated' && !request.actor) {
+      reply.header('www-authenticate', header ? 'Bearer error="invalid_token"' : 'Bearer');
+      return sendProblem(
+        request,
+        reply,
+        new Problem('unauthenticated', header ? 'The bearer token is invalid, expired or revoked' : undefined),
+      );
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('cross-origin-opener-policy', 'same-origin');
+    if (!reply.hasHeader('content-security-policy')) {
+      reply.header(
+        'content-security-policy',
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+      );
+    }
+    if (config.publicUrl.startsWith('https://')) {
+      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    }
+    if (request.routeOptions.config?.access === 'authenticated') reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Jokko API',
+        version: '0.1.0',
+        description:
+          'Open digital-government platform. Every error is an RFC 9457 problem details document (`application/problem+json`) with a stable `type`.',
+      },
+      servers: [{ url: config.publicUrl }],
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Jokko API key (jk_...)' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+  });
+
+  app.get(
+    '/openapi.json',
+    { config: { access: 'public' }, schema: { hide: true } },
+    async () => app.swagger(),
+  );
+
+  app.get(
+    '/health/live',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['platform'],
+        summary: 'The process is up',
+        operationId: 'healthLive',
+        security: [],
+        response: { 200: HealthSchema },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['platform'],
+        summary: 'The process can serve requests (database reachable)',
+        operationId: 'healthReady',
+        security: [],
+        response: { 200: HealthSchema },
+      },
+    },
+    async () => {
+      try {
+        await withTimeout(database.query('SELECT 1'), 2000);
+      } catch (err) {
+        app.log.warn({ err }, 'readiness check failed');
+        throw new Problem('unavailable', 'The database is not reachable');
+      }
+      return { status: 'ready' as const, checks: { database: 'ok' } };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['platform'],
+        summary: 'Prometheus metrics (no personal data; restrict at the network edge)',
+        operationId: 'metrics',
+        security: [],
+      },
+    },
+    async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()),
+  );
+
+  await app.register(auditRoutes, { prefix: '/v1', ctx });
+  await app.register(registriesRoutes, { prefix: '/v1', ctx });
+
+  const webDir = options.webDir ?? defaultWebDir;
+  const indexHtml = existsSync(`${webDir}/index.html`) ? readFileSync(`${webDir}/index.html`) : undefined;
+  // Documentation and the built web apps are public by nature; their plugins' routes are marked so.
+  await app.register(async function publicPlugins(scope) {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: 'public' };
+    });
+    await scope.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+    if (indexHtml) await scope.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const wantsPage = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
+    // The web apps route on the client: unknown page paths get the shell, API paths a problem.
+    if (indexHtml && wantsPage && !apiPrefixes.some((p) => path === p || path.startsWith(`${p}/`))) {
+      return reply.type('text/html').send(indexHtml);
+    }
+    return sendProblem(request, reply, new Problem('not-found', `No route for ${request.method} ${path}`));
+  });
+
+  app.addHook('onClose', async () => {
+    metrics.close();
+  });
+
+  return app;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

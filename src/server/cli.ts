@@ -1,0 +1,162 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { getCountryProfile } from '../shared/countries/index.ts';
+import {
+  type Config,
+  ConfigError,
+  configVariables,
+  configWarnings,
+  describeConfig,
+  loadConfig,
+} from './config.ts';
+import { startPlatform } from './main.ts';
+import { verifyAuditLog } from './modules/audit/index.ts';
+import { createProgressBar, seedDemoCountry } from './modules/registries/index.ts';
+import type { Database } from './platform/db/database.ts';
+import { migrate } from './platform/db/migrate.ts';
+import { openConfiguredDatabase } from './platform/db/open.ts';
+
+/** Exit codes: 0 success, 1 the operation failed (e.g. a broken audit chain), 2 bad usage or config. */
+export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
+
+class CliFailure extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number = exitCodes.failed) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return Number(value);
+}
+
+async function withDatabase<T>(config: Config, fn: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openConfiguredDatabase(config);
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
+  const config = () => loadConfig(env);
+  const program = new Command('jokko')
+    .description('Jokko, an open digital-government platform. Configuration comes from environment variables.')
+    .addHelpText('after', `\nEnvironment variables:\n${configVariables.map((v) => `  ${v.name}\n      ${v.doc}`).join('\n')}`)
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('start')
+    .description('Start the platform (migrations, demo data when embedded and empty, HTTP server).')
+    .action(async () => {
+      const platform = await startPlatform(config());
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string) => {
+          out(`\n${signal} received: stopping...`);
+          platform.stop().then(resolve, resolve);
+        };
+        process.once('SIGINT', () => shutdown('SIGINT'));
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+      });
+    });
+
+  program
+    .command('migrate')
+    .description('Apply pending database migrations (forward-only) and report what was applied.')
+    .action(async () => {
+      const report = await withDatabase(config(), migrate);
+      out(
+        report.applied.length
+          ? `Applied ${report.applied.length} migration(s):\n${report.applied.map((m) => `  ${m}`).join('\n')}`
+          : `Database is up to date (${report.alreadyApplied} migrations applied).`,
+      );
+    });
+
+  program
+    .command('seed')
+    .description('Create the deterministic demo population for the active country profile.')
+    .addOption(new Option('--people <n>', 'number of people').argParser(positiveInt).default(1000))
+    .option('--seed <value>', 'seed of the generator (same seed, same population)', 'jokko')
+    .option('--reset', 'empty the registries first instead of refusing a non-empty database', false)
+    .action(async (opts: { people: number; seed: string; reset: boolean }) => {
+      const cfg = config();
+      const profile = getCountryProfile(cfg.country);
+      await withDatabase(cfg, async (database) => {
+        await migrate(database);
+        const bar = createProgressBar(`seed ${profile.code}`);
+        const started = performance.now();
+        const summary = await seedDemoCountry(database, {
+          profile,
+          people: opts.people,
+          seed: opts.seed,
+          reset: opts.reset,
+          onProgress: bar.update,
+        });
+        bar.stop();
+        const seconds = (performance.now() - started) / 1000;
+        out(`Seeded ${summary.people} people in ${seconds.toFixed(1)} s (${Math.round(summary.people / seconds)} people/s).`);
+        out(JSON.stringify(summary));
+      });
+    });
+
+  const audit = program.command('audit').description('Audit log tools.');
+  audit
+    .command('verify')
+    .description('Recompute the audit hash chain; exit 1 and name the first broken entry if it does not verify.')
+    .action(async () => {
+      const result = await withDatabase(config(), (database) => verifyAuditLog(database));
+      if (result.ok) {
+        out(`Audit log verifies: ${result.entries} entries, head ${result.headHash ?? '(empty)'}.`);
+        return;
+      }
+      const b = result.firstBroken!;
+      throw new CliFailure(
+        `Audit log does NOT verify: entry seq=${b.seq}${b.id ? ` id=${b.id}` : ''} is broken: ${b.reason} (${result.entries} entries checked).`,
+      );
+    });
+
+  program
+    .command('config')
+    .description('Configuration tools.')
+    .command('check')
+    .description('Validate the configuration from the environment and print it with secrets masked.')
+    .action(() => {
+      const cfg = config();
+      getCountryProfile(cfg.country);
+      out(JSON.stringify(describeConfig(cfg), null, 2));
+      for (const w of configWarnings(cfg, env)) out(`WARNING: ${w}`);
+      out('Configuration is valid.');
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code; never prints a stack trace for expected failures. */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const program = buildCli(env);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCodes.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return exitCodes.usage;
+    }
+    if (err instanceof CliFailure) {
+      process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`jokko: ${message}\n`);
+    if (env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace') process.stderr.write(`${(err as Error).stack}\n`);
+    return exitCodes.failed;
+  }
+}

@@ -1,0 +1,83 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configWarnings, describeConfig, loadConfig } from './config.ts';
+
+function problemsOf(env: Record<string, string>): Array<{ variable: string; message: string }> {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has embedded-mode defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      role: 'all',
+      host: '127.0.0.1',
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      databaseUrl: undefined,
+      country: 'SN',
+      logLevel: 'info',
+      bodyLimitBytes: 1024 * 1024,
+      seedOnStart: true,
+    });
+    expect(config.dataDir).toBe(join(process.cwd(), 'data'));
+  });
+
+  it('names every bad variable and what it expects, all at once', () => {
+    const problems = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x@y/z', BODY_LIMIT: '2tb' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['BODY_LIMIT', 'DATABASE_URL', 'LOG_LEVEL', 'PORT']);
+    expect(problems.find((p) => p.variable === 'PORT')?.message).toMatch(/whole number between 0 and 65535.*eighty/);
+    expect(problems.find((p) => p.variable === 'LOG_LEVEL')?.message).toMatch(/one of fatal, error, warn, info/);
+    expect(problems.find((p) => p.variable === 'DATABASE_URL')?.message).toMatch(/postgres:\/\//);
+  });
+
+  it('rejects an out-of-range port and an unknown country', () => {
+    expect(problemsOf({ PORT: '70000' })[0]?.variable).toBe('PORT');
+    expect(problemsOf({ JOKKO_COUNTRY: 'XX' })[0]).toMatchObject({ variable: 'JOKKO_COUNTRY' });
+    expect(problemsOf({ JOKKO_COUNTRY: 'XX' })[0]?.message).toMatch(/SN.*AZ|AZ.*SN/);
+  });
+
+  it('never shows a secret in its error or its description', () => {
+    const secret = 's3cr3t-password';
+    const problems = problemsOf({ DATABASE_URL: `http://user:${secret}@db/x` });
+    expect(JSON.stringify(problems)).not.toContain(secret);
+    const config = loadConfig({ DATABASE_URL: `postgres://user:${secret}@db:5432/jokko` });
+    expect(JSON.stringify(describeConfig(config))).not.toContain(secret);
+    expect(describeConfig(config).database).toBe('postgres://user:*****@db:5432/jokko');
+  });
+
+  it('reads secrets from *_FILE variables and names an unreadable file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jokko-config-'));
+    const file = join(dir, 'db-url');
+    writeFileSync(file, 'postgres://jokko@127.0.0.1:5432/jokko\n');
+    expect(loadConfig({ DATABASE_URL_FILE: file }).databaseUrl).toBe('postgres://jokko@127.0.0.1:5432/jokko');
+    expect(problemsOf({ DATABASE_URL_FILE: join(dir, 'missing') })[0]?.message).toMatch(/cannot be read/);
+  });
+
+  it('does not seed by default against PostgreSQL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://x@localhost/y' }).seedOnStart).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://x@localhost/y', JOKKO_SEED_ON_START: 'true' }).seedOnStart).toBe(true);
+  });
+
+  it('accepts human body-size units', () => {
+    expect(loadConfig({ BODY_LIMIT: '512kb' }).bodyLimitBytes).toBe(512 * 1024);
+    expect(loadConfig({ BODY_LIMIT: '2MB' }).bodyLimitBytes).toBe(2 * 1024 * 1024);
+  });
+
+  it('warns loudly when production relies on development defaults', () => {
+    const env = { JOKKO_ENV: 'production' };
+    const warnings = configWarnings(loadConfig(env), env);
+    expect(warnings.join('\n')).toMatch(/PUBLIC_URL is not set/);
+    expect(warnings.join('\n')).toMatch(/embedded database/);
+    expect(configWarnings(loadConfig({}), {})).toEqual([]);
+  });
+});

@@ -1,0 +1,296 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+
+/**
+ * The one configuration object, built from environment variables and validated before anything
+ * starts. Every variable is declared once in `variables` below, with its meaning, its default and
+ * how it is parsed; `loadConfig` collects every problem and reports them all at once.
+ */
+
+export const roles = ['all', 'api', 'worker'] as const;
+export type Role = (typeof roles)[number];
+export const environments = ['development', 'test', 'production'] as const;
+export type Environment = (typeof environments)[number];
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export interface Config {
+  env: Environment;
+  role: Role;
+  host: string;
+  port: number;
+  publicUrl: string;
+  /** Absent: the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  dataDir: string;
+  country: string;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  /** Seed the demo population when the database is empty at start-up (embedded mode default). */
+  seedOnStart: boolean;
+  seedPeople: number;
+  migrateOnStart: boolean;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  readonly problems: ReadonlyArray<{ variable: string; message: string }>;
+  constructor(problems: ReadonlyArray<{ variable: string; message: string }>) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+interface Variable<T> {
+  /** Why the variable exists, shown by `jokko config check --help` and in docs. */
+  doc: string;
+  secret?: boolean;
+  /** Development default; a production deployment that relies on it gets a loud warning. */
+  devDefault?: boolean;
+  parse(raw: string | undefined, env: Env): T;
+}
+
+class Invalid extends Error {}
+
+function int(min: number, max: number, fallback: number) {
+  return (raw: string | undefined): number => {
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw)) throw new Invalid(`expected a whole number between ${min} and ${max}, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new Invalid(`expected a whole number between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+function oneOf<T extends string>(allowed: readonly T[], fallback: T) {
+  return (raw: string | undefined): T => {
+    if (raw === undefined || raw === '') return fallback;
+    const v = raw.trim().toLowerCase();
+    if (!(allowed as readonly string[]).includes(v)) {
+      throw new Invalid(`expected one of ${allowed.join(', ')}, got "${raw}"`);
+    }
+    return v as T;
+  };
+}
+
+function bool(fallback: boolean) {
+  return (raw: string | undefined): boolean => {
+    if (raw === undefined || raw === '') return fallback;
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    throw new Invalid(`expected true or false, got "${raw}"`);
+  };
+}
+
+const sizeUnits: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2 };
+function byteSize(fallback: number) {
+  return (raw: string | undefined): number => {
+    if (raw === undefined || raw === '') return fallback;
+    const m = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
+    const unit = m ? sizeUnits[m[2]!.toLowerCase()] : undefined;
+    if (!m || unit === undefined) throw new Invalid(`expected a size such as 1048576, 512kb or 1mb, got "${raw}"`);
+    const n = Number(m[1]) * unit;
+    if (n < 1024 || n > 1024 ** 3) throw new Invalid('expected a size between 1kb and 1024mb');
+    return n;
+  };
+}
+
+/** `X_FILE` wins over `X` so secrets can come from mounted files (Docker/Kubernetes secrets). */
+function readSecret(name: string, env: Env): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new Invalid(`${name}_FILE points to "${file}", which cannot be read`);
+    }
+  }
+  return env[name];
+}
+
+const variables = {
+  JOKKO_ENV: {
+    doc: 'development (default), test or production. Production refuses development defaults for secrets and warns about others.',
+    parse: (raw: string | undefined, env: Env) =>
+      oneOf(environments, env.NODE_ENV === 'production' ? 'production' : 'development')(raw),
+  },
+  JOKKO_ROLE: {
+    doc: 'Which parts this process runs: all (default), api (HTTP only) or worker (background jobs only).',
+    parse: oneOf(roles, 'all'),
+  },
+  HOST: {
+    doc: 'Interface to listen on. Default 127.0.0.1; use 0.0.0.0 in a container.',
+    devDefault: true,
+    parse: (raw: string | undefined) => {
+      const v = raw?.trim() || '127.0.0.1';
+      if (!/^[\w.:[\]-]+$/.test(v)) throw new Invalid(`expected a host name or IP address, got "${raw}"`);
+      return v;
+    },
+  },
+  PORT: { doc: 'TCP port for HTTP. Default 3000; 0 picks a free port.', parse: int(0, 65535, 3000) },
+  PUBLIC_URL: {
+    doc: 'The URL citizens and partners use to reach this platform (issuer URLs and links are built from it). Default http://localhost:PORT.',
+    devDefault: true,
+    parse: (raw: string | undefined, env: Env) => {
+      const fallback = `http://localhost:${env.PORT || '3000'}`;
+      const v = (raw?.trim() || fallback).replace(/\/+$/, '');
+      let url: URL;
+      try {
+        url = new URL(v);
+      } catch {
+        throw new Invalid(`expected an absolute http(s) URL such as https://jokko.example.sn, got "${raw}"`);
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new Invalid(`expected an http or https URL, got "${raw}"`);
+      }
+      if (url.search || url.hash) throw new Invalid('must not contain a query or fragment');
+      return v;
+    },
+  },
+  DATABASE_URL: {
+    doc: 'postgres://user:password@host:5432/db for PostgreSQL. Absent: the embedded PGlite database in JOKKO_DATA_DIR. Can come from DATABASE_URL_FILE.',
+    secret: true,
+    parse: (_raw: string | undefined, env: Env) => {
+      const v = readSecret('DATABASE_URL', env)?.trim();
+      if (!v) return undefined;
+      let url: URL;
+      try {
+        url = new URL(v);
+      } catch {
+        throw new Invalid('expected a URL such as postgres://user:password@127.0.0.1:5432/jokko');
+      }
+      if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        throw new Invalid(`expected a postgres:// or postgresql:// URL, got a ${url.protocol}// URL`);
+      }
+      return v;
+    },
+  },
+  DATABASE_POOL_MAX: { doc: 'Largest PostgreSQL connection pool per process. Default 10.', parse: int(1, 500, 10) },
+  JOKKO_DATA_DIR: {
+    doc: 'Folder of the embedded database (used when DATABASE_URL is absent). Default ./data.',
+    parse: (raw: string | undefined) => {
+      const v = raw?.trim() || './data';
+      return isAbsolute(v) ? v : resolve(process.cwd(), v);
+    },
+  },
+  JOKKO_COUNTRY: {
+    doc: 'Country profile (ISO 3166-1 alpha-2): SN (default, Senegal) or AZ (Azerbaijan).',
+    parse: (raw: string | undefined) => {
+      const v = (raw?.trim() || 'SN').toUpperCase();
+      if (!/^[A-Z]{2}$/.test(v)) throw new Invalid(`expected a two-letter country code such as SN, got "${raw}"`);
+      return v;
+    },
+  },
+  LOG_LEVEL: { doc: 'fatal, error, warn, info (default), debug, trace or silent.', parse: oneOf(logLevels, 'info') },
+  BODY_LIMIT: {
+    doc: 'Largest accepted request body, e.g. 1mb (default) or 262144.',
+    parse: byteSize(1024 * 1024),
+  },
+  TRUST_PROXY: {
+    doc: 'true when behind a reverse proxy that sets X-Forwarded-* (client IPs and https URLs). Default false.',
+    parse: bool(false),
+  },
+  JOKKO_SEED_ON_START: {
+    doc: 'Create the demo population when the database is empty at start-up. Default true in embedded mode, false with DATABASE_URL.',
+    parse: (raw: string | undefined, env: Env) => bool(!readSecret('DATABASE_URL', env))(raw),
+  },
+  JOKKO_SEED_PEOPLE: {
+    doc: 'Size of the demo population created at start-up. Default 1000.',
+    parse: int(10, 50_000_000, 1000),
+  },
+  JOKKO_MIGRATE_ON_START: {
+    doc: 'Apply pending database migrations at start-up. Default true.',
+    parse: bool(true),
+  },
+} satisfies Record<string, Variable<unknown>>;
+
+export type VariableName = keyof typeof variables;
+export const configVariables: ReadonlyArray<{ name: string; doc: string; secret: boolean }> = Object.entries(
+  variables,
+).map(([name, v]) => ({ name, doc: v.doc, secret: 'secret' in v && v.secret === true }));
+
+type Parsed = { [K in VariableName]: ReturnType<(typeof variables)[K]['parse']> };
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: Array<{ variable: string; message: string }> = [];
+  const parsed: Partial<Record<VariableName, unknown>> = {};
+  for (const [name, variable] of Object.entries(variables) as Array<[VariableName, Variable<unknown>]>) {
+    try {
+      parsed[name] = variable.parse(env[name], env);
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      problems.push({ variable: name, message: err.message });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const p = parsed as Parsed;
+  return {
+    env: p.JOKKO_ENV,
+    role: p.JOKKO_ROLE,
+    host: p.HOST,
+    port: p.PORT,
+    publicUrl: p.PUBLIC_URL,
+    databaseUrl: p.DATABASE_URL,
+    databasePoolMax: p.DATABASE_POOL_MAX,
+    dataDir: p.JOKKO_DATA_DIR,
+    country: p.JOKKO_COUNTRY,
+    logLevel: p.LOG_LEVEL,
+    bodyLimitBytes: p.BODY_LIMIT,
+    trustProxy: p.TRUST_PROXY,
+    seedOnStart: p.JOKKO_SEED_ON_START,
+    seedPeople: p.JOKKO_SEED_PEOPLE,
+    migrateOnStart: p.JOKKO_MIGRATE_ON_START,
+  };
+}
+
+/** Warnings for a configuration that starts but should not run a national service as it is. */
+export function configWarnings(config: Config, env: Env = process.env): string[] {
+  if (config.env !== 'production') return [];
+  const warnings: string[] = [];
+  for (const [name, variable] of Object.entries(variables)) {
+    if ('devDefault' in variable && variable.devDefault && !env[name]) {
+      warnings.push(`${name} is not set: using a development default in production`);
+    }
+  }
+  if (!config.databaseUrl) warnings.push('DATABASE_URL is not set: production is running on the embedded database');
+  if (!config.publicUrl.startsWith('https://')) warnings.push('PUBLIC_URL is not https in production');
+  return warnings;
+}
+
+/** The configuration as it may be shown to a person: secrets masked. */
+export function describeConfig(config: Config): Record<string, string | number | boolean> {
+  return {
+    env: config.env,
+    role: config.role,
+    host: config.host,
+    port: config.port,
+    publicUrl: config.publicUrl,
+    database: config.databaseUrl ? maskUrl(config.databaseUrl) : `embedded PGlite in ${config.dataDir}`,
+    databasePoolMax: config.databasePoolMax,
+    dataDir: config.dataDir,
+    country: config.country,
+    logLevel: config.logLevel,
+    bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    seedOnStart: config.seedOnStart,
+    seedPeople: config.seedPeople,
+    migrateOnStart: config.migrateOnStart,
+  };
+}
+
+export function maskUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '*****';
+    return url.toString();
+  } catch {
+    return '*****';
+  }
+}

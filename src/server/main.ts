@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import { getCountryProfile } from '../shared/countries/index.ts';
+import { buildApp } from './app.ts';
+import { type Config, configWarnings, maskUrl } from './config.ts';
+import { ensureDemoCredentials } from './demo.ts';
+import { createProgressBar, demoCitizens, isSeeded, seedDemoCountry } from './modules/registries/index.ts';
+import type { Database } from './platform/db/database.ts';
+import { migrate } from './platform/db/migrate.ts';
+import { openConfiguredDatabase } from './platform/db/open.ts';
+
+export interface RunningPlatform {
+  app: FastifyInstance | undefined;
+  database: Database;
+  url: string | undefined;
+  stop(): Promise<void>;
+}
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+/** Starts the roles this process is configured for; returns once it is serving. */
+export async function startPlatform(config: Config): Promise<RunningPlatform> {
+  for (const warning of configWarnings(config)) process.stderr.write(`WARNING: ${warning}\n`);
+  const embedded = !config.databaseUrl;
+  const database = await openConfiguredDatabase(config);
+  try {
+    if (config.migrateOnStart) {
+      const report = await migrate(database);
+      if (report.applied.length) say(`Applied ${report.applied.length} database migration(s).`);
+    }
+    if (config.seedOnStart && !(await isSeeded(database))) {
+      const profile = getCountryProfile(config.country);
+      say(`Creating the demo population for ${profile.name.en} (${config.seedPeople} people)...`);
+      const bar = createProgressBar('seed');
+      const summary = await seedDemoCountry(database, {
+        profile,
+        people: config.seedPeople,
+        seed: 'jokko',
+        onProgress: bar.update,
+      });
+      bar.stop();
+      say(`Demo population ready: ${summary.people} people, ${summary.organisations} organisations.`);
+    }
+    const demo = embedded ? await ensureDemoCredentials(config, database) : undefined;
+
+    let app: FastifyInstance | undefined;
+    let url: string | undefined;
+    if (config.role === 'all' || config.role === 'api') {
+      app = await buildApp({ config, database });
+      await app.listen({ host: config.host, port: config.port });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = config.port === 0 ? `http://${hostForUrl(config.host)}:${port}` : config.publicUrl;
+    }
+    if (config.role === 'worker') {
+      say('Worker role: no background jobs are defined yet; the process stays up for the ones to come.');
+    }
+
+    say('');
+    say(`Jokko is running (${config.role} role, country ${config.country}).`);
+    if (url) {
+      say(`  Open:        ${url}/`);
+      say(`  API docs:    ${url}/docs`);
+      say(`  Health:      ${url}/health/ready`);
+    }
+    say(`  Database:    ${embedded ? `embedded PGlite in ${config.dataDir}` : maskUrl(config.databaseUrl!)}`);
+    if (demo) {
+      say('');
+      say('Demo credentials (embedded mode only):');
+      say(`  Operator API key: ${demo.operatorApiKey}`);
+      say(`    try: curl -H "Authorization: Bearer ${demo.operatorApiKey}" ${url ?? config.publicUrl}/v1/registries`);
+      const citizens = await demoCitizens(database);
+      if (citizens.length) {
+        say('  Demo citizens (sign-in arrives with the identity provider):');
+        for (const c of citizens) say(`    ${c.nin}  ${c.givenNames} ${c.familyName}`);
+      }
+    }
+    say('');
+
+    return {
+      app,
+      database,
+      url,
+      async stop() {
+        await app?.close();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}

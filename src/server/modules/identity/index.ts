@@ -1,0 +1,1 @@
+export { authenticateApiKey, createApiKey, revokeApiKey } from './api-keys.ts';

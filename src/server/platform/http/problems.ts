@@ -1,0 +1,74 @@
+/**
+ * RFC 9457 problem details. Every error the platform returns is one of these types; the `type` URI
+ * is stable across deployments and versions, so clients can branch on it.
+ */
+export const problemTypeBase = 'urn:jokko:problem:';
+
+export const problemCatalog = {
+  'bad-request': { status: 400, title: 'Bad request' },
+  'invalid-json': { status: 400, title: 'The request body is not valid JSON' },
+  'validation-failed': { status: 400, title: 'The request does not match the schema' },
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict' },
+  'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  'internal-error': { status: 500, title: 'Internal error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemSlug = keyof typeof problemCatalog;
+
+export const problemType = (slug: ProblemSlug): string => `${problemTypeBase}${slug}`;
+
+export interface InvalidParam {
+  /** Where the bad value is: body, query, params or headers. */
+  in: string;
+  /** JSON Pointer to the value inside that location. */
+  pointer: string;
+  detail: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  requestId?: string;
+  errors?: InvalidParam[];
+  [extension: string]: unknown;
+}
+
+/** Thrown by domain and route code; the error handler turns it into a problem-details answer. */
+export class Problem extends Error {
+  readonly slug: ProblemSlug;
+  readonly status: number;
+  readonly detail: string | undefined;
+  readonly extensions: Record<string, unknown>;
+  constructor(slug: ProblemSlug, detail?: string, extensions: Record<string, unknown> = {}) {
+    super(detail ?? problemCatalog[slug].title);
+    this.name = 'Problem';
+    this.slug = slug;
+    this.status = problemCatalog[slug].status;
+    this.detail = detail;
+    this.extensions = extensions;
+  }
+
+  toBody(): ProblemBody {
+    return {
+      type: problemType(this.slug),
+      title: problemCatalog[this.slug].title,
+      status: this.status,
+      ...(this.detail ? { detail: this.detail } : {}),
+      ...this.extensions,
+    };
+  }
+}
+
+export const notFound = (detail?: string) => new Problem('not-found', detail);
+export const forbidden = (detail?: string) => new Problem('forbidden', detail);
+export const unauthenticated = (detail?: string) => new Problem('unauthenticated', detail);

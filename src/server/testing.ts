@@ -1,0 +1,62 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import { type Config, loadConfig } from './config.ts';
+import { createApiKey } from './modules/identity/index.ts';
+import type { Actor } from './platform/actor.ts';
+import type { DatabaseKind } from './platform/db/database.ts';
+import { createTestDatabase, type TestDatabase } from './platform/db/testing.ts';
+
+/** A real app on a fresh, migrated database of the given engine, with its logs captured. */
+export interface TestApp {
+  app: FastifyInstance;
+  db: TestDatabase;
+  config: Config;
+  logs: string[];
+  /** A bearer key for a new actor with these roles. */
+  keyFor(actor: Partial<Actor> & { roles: string[] }): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+export async function createTestApp(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+  options: { beforeReady?: (app: FastifyInstance) => void; webDir?: string } = {},
+): Promise<TestApp> {
+  const db = await createTestDatabase(kind);
+  const config = loadConfig({ LOG_LEVEL: 'info', JOKKO_SEED_ON_START: 'false', ...env });
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const app = await buildApp({
+    config,
+    database: db.database,
+    logStream,
+    webDir: options.webDir ?? '/nonexistent-web-dir',
+  });
+  options.beforeReady?.(app);
+  await app.ready();
+  let n = 0;
+  return {
+    app,
+    db,
+    config,
+    logs,
+    async keyFor(actor) {
+      n++;
+      const { key } = await createApiKey(db.database.db, {
+        label: `test key ${n}`,
+        actor: { kind: actor.kind ?? 'operator', id: actor.id ?? `test-actor-${n}`, roles: actor.roles, ...(actor.organisationId ? { organisationId: actor.organisationId } : {}) },
+      });
+      return key;
+    },
+    async dispose() {
+      await app.close();
+      await db.dispose();
+    },
+  };
+}
