@@ -9,7 +9,7 @@ import {
   loadConfig,
 } from './config.ts';
 import { startPlatform } from './main.ts';
-import { verifyAuditLog } from './modules/audit/index.ts';
+import { createAuditLog, verifyAuditLog } from './modules/audit/index.ts';
 import { createProgressBar, seedDemoCountry } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
@@ -98,6 +98,12 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
           onProgress: bar.update,
         });
         bar.stop();
+        await createAuditLog(database).record({
+          actor: { kind: 'system', id: 'cli' },
+          action: 'registries.demo.seeded',
+          outcome: 'success',
+          details: { country: profile.code, seed: opts.seed, reset: opts.reset, ...summary },
+        });
         const seconds = (performance.now() - started) / 1000;
         out(`Seeded ${summary.people} people in ${seconds.toFixed(1)} s (${Math.round(summary.people / seconds)} people/s).`);
         out(JSON.stringify(summary));

@@ -139,7 +139,8 @@ const variables = {
     doc: 'The URL citizens and partners use to reach this platform (issuer URLs and links are built from it). Default http://localhost:PORT.',
     devDefault: true,
     parse: (raw: string | undefined, env: Env) => {
-      const fallback = `http://localhost:${env.PORT || '3000'}`;
+      // A bad PORT is reported on its own; do not report it again through this default.
+      const fallback = `http://localhost:${/^\d+$/.test(env.PORT ?? '') ? env.PORT : '3000'}`;
       const v = (raw?.trim() || fallback).replace(/\/+$/, '');
       let url: URL;
       try {

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
+import { createAuditLog } from './modules/audit/index.ts';
 import { authenticateApiKey, createApiKey } from './modules/identity/index.ts';
 import type { Database } from './platform/db/database.ts';
 
@@ -31,9 +32,16 @@ export async function ensureDemoCredentials(config: Config, database: Database):
   const existing = readDemoCredentials(config);
   // The file can outlive its database (a deleted data/pglite folder): then make a new key.
   if (existing && (await authenticateApiKey(database.db, existing.operatorApiKey, new Date()))) return existing;
-  const { key } = await createApiKey(database.db, {
+  const { id, key } = await createApiKey(database.db, {
     label: 'demo operator (embedded mode)',
     actor: { kind: 'operator', id: 'demo-operator', roles: ['registries:read', 'audit:read', 'audit:verify'] },
+  });
+  await createAuditLog(database).record({
+    actor: { kind: 'system', id: 'start' },
+    action: 'identity.api-key.created',
+    subject: { kind: 'api-key', id },
+    outcome: 'success',
+    details: { label: 'demo operator (embedded mode)', embedded: true },
   });
   const credentials: DemoCredentials = { operatorApiKey: key, createdAt: new Date().toISOString() };
   const path = demoCredentialsPath(config);

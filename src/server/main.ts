@@ -3,6 +3,7 @@ import { getCountryProfile } from '../shared/countries/index.ts';
 import { buildApp } from './app.ts';
 import { type Config, configWarnings, maskUrl } from './config.ts';
 import { ensureDemoCredentials } from './demo.ts';
+import { createAuditLog } from './modules/audit/index.ts';
 import { createProgressBar, demoCitizens, isSeeded, seedDemoCountry } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
@@ -38,6 +39,12 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
         onProgress: bar.update,
       });
       bar.stop();
+      await createAuditLog(database).record({
+        actor: { kind: 'system', id: 'start' },
+        action: 'registries.demo.seeded',
+        outcome: 'success',
+        details: { country: profile.code, ...summary },
+      });
       say(`Demo population ready: ${summary.people} people, ${summary.organisations} organisations.`);
     }
     const demo = embedded ? await ensureDemoCredentials(config, database) : undefined;
