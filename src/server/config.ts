@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { countryCodes } from '../shared/countries/index.ts';
 
 /**
  * The one configuration object, built from environment variables and validated before anything
@@ -185,7 +186,9 @@ const variables = {
     doc: 'Country profile (ISO 3166-1 alpha-2): SN (default, Senegal) or AZ (Azerbaijan).',
     parse: (raw: string | undefined) => {
       const v = (raw?.trim() || 'SN').toUpperCase();
-      if (!/^[A-Z]{2}$/.test(v)) throw new Invalid(`expected a two-letter country code such as SN, got "${raw}"`);
+      if (!countryCodes.includes(v)) {
+        throw new Invalid(`expected a country profile code (${countryCodes.join(', ')}), got "${raw}"`);
+      }
       return v;
     },
   },
