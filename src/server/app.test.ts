@@ -128,7 +128,7 @@ describe.each(testEngines())('HTTP platform on %s', (kind) => {
   it('accepts a well-formed caller request id and returns it', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bank-trace-0001' } });
     expect(res.headers['x-request-id']).toBe('bank-trace-0001');
-    const bad = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'a\nb' } });
+    const bad = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'not an id; <script>' } });
     expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 

@@ -45,8 +45,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       : loggerOptions(config.logLevel),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
-    // A caller's X-Request-Id is kept when it is well formed, so traces join up across systems.
-    requestIdHeader: 'x-request-id',
+    // A caller's X-Request-Id is kept only when well formed (genReqId checks it; Fastify's own
+    // header option would take any value), so traces join up across systems without log injection.
+    requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
@@ -196,6 +197,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         summary: 'Prometheus metrics (no personal data; restrict at the network edge)',
         operationId: 'metrics',
         security: [],
+        response: {
+          200: {
+            description: 'Prometheus text exposition format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
       },
     },
     async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()),

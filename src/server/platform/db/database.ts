@@ -50,11 +50,21 @@ function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
-/** PostgreSQL COPY text format: tab-separated, \N for null, backslash escapes. */
+/** An array as a PostgreSQL array literal: {"a","b"}; null elements as NULL. */
+function arrayLiteral(values: readonly unknown[]): string {
+  const items = values.map((v) => (v === null || v === undefined ? 'NULL' : `"${String(v).replace(/["\\]/g, '\\$&')}"`));
+  return `{${items.join(',')}}`;
+}
+
+/**
+ * PostgreSQL COPY text format: tab-separated, \N for null, backslash escapes. Arrays become
+ * PostgreSQL arrays and other objects JSON (for jsonb columns).
+ */
 export function encodeCopyValue(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
   let s: string;
   if (value instanceof Date) s = value.toISOString();
+  else if (Array.isArray(value)) s = arrayLiteral(value);
   else if (typeof value === 'object') s = JSON.stringify(value);
   else s = String(value);
   return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));

@@ -1,3 +1,4 @@
+import { letterPair } from './letters.ts';
 import type { DemoData } from './types.ts';
 
 /** Azerbaijan: common names (surname stems take -ova for women), real agencies, fictional banks. */
@@ -24,7 +25,7 @@ export const azerbaijanDemo: DemoData = {
     { make: 'Mercedes-Benz', model: 'E 200', category: 'car' }, { make: 'Khazar', model: 'LM', category: 'car' },
   ],
   colours: ['ağ', 'qara', 'boz', 'göy', 'qırmızı'],
-  plate: (code, n, letters) => `${code}-${letters}-${String(n % 1000).padStart(3, '0')}`,
+  plate: (code, serial) => `${code}-${letterPair(Math.floor(serial / 1000))}-${String(serial % 1000).padStart(3, '0')}`,
   institutions: {
     school: ['Bakı 6 nömrəli tam orta məktəb', 'Gəncə 2 nömrəli tam orta məktəb', 'Sumqayıt 11 nömrəli tam orta məktəb'],
     university: ['Bakı Dövlət Universiteti', 'Azərbaycan Dövlət Neft və Sənaye Universiteti', 'ADA Universiteti', 'Gəncə Dövlət Universiteti'],

@@ -1,3 +1,4 @@
+import { letterPair } from './letters.ts';
 import type { DemoData } from './types.ts';
 
 /** Senegal: common Wolof, Pulaar, Serer, Diola and Mandinka names; real administrations; fictional banks. */
@@ -49,7 +50,7 @@ export const senegalDemo: DemoData = {
     { make: 'Jakarta', model: 'JK 125', category: 'motorcycle' }, { make: 'TVS', model: 'Apache', category: 'motorcycle' },
   ],
   colours: ['blanc', 'noir', 'gris', 'bleu', 'rouge', 'jaune', 'vert'],
-  plate: (code, n, letters) => `${code}-${String(n).padStart(4, '0')}-${letters}`,
+  plate: (code, serial) => `${code}-${String(serial % 10000).padStart(4, '0')}-${letterPair(Math.floor(serial / 10000))}`,
   institutions: {
     school: ['Lycée Lamine Guèye', 'Lycée Blaise Diagne', 'Lycée Limamoulaye', 'Lycée Malick Sy de Thiès', 'Lycée Charles de Gaulle de Saint-Louis', 'Lycée Djignabo de Ziguinchor', 'Lycée Valdiodio Ndiaye de Kaolack'],
     university: ['Université Cheikh Anta Diop de Dakar', 'Université Gaston Berger de Saint-Louis', 'Université Alioune Diop de Bambey', 'Université Assane Seck de Ziguinchor', 'Université Iba Der Thiam de Thiès', 'École supérieure polytechnique (UCAD)'],

@@ -24,8 +24,8 @@ export interface DemoData {
   emailDomains: string[];
   vehicles: Array<{ make: string; model: string; category: 'car' | 'pickup' | 'bus' | 'motorcycle' }>;
   colours: string[];
-  /** Builds a plate from a region's plate code and numbers. */
-  plate: (regionPlateCode: string, n: number, letters: string) => string;
+  /** Builds a licence plate from a region's plate code and a serial; distinct serials give distinct plates. */
+  plate: (regionPlateCode: string, serial: number) => string;
   institutions: { school: string[]; university: string[] };
   diplomas: Array<{ type: string; level: 'school' | 'university'; minAge: number; fields: string[] }>;
   employers: string[];

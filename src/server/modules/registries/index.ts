@@ -1,0 +1,14 @@
+export {
+  type Family,
+  getFamily,
+  getOrganisation,
+  getPerson,
+  listOrganisations,
+  listPeople,
+  listRecords,
+  type Person,
+  registryStats,
+} from './registries.ts';
+export { registriesRoutes } from './routes.ts';
+export { createProgressBar, type ProgressBar } from './seed/progress.ts';
+export { type DemoCitizen, demoCitizens, isSeeded, SeedRefused, type SeedSummary, seedDemoCountry } from './seed/seed.ts';
