@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The web apps: built into web/dist and served by the Jokko server at /.
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: '/',
+  plugins: [react()],
+  build: {
+    outDir: fileURLToPath(new URL('./dist', import.meta.url)),
+    emptyOutDir: true,
+    sourcemap: false,
+  },
+  server: { proxy: { '/v1': 'http://localhost:3000', '/docs': 'http://localhost:3000', '/health': 'http://localhost:3000' } },
+});
