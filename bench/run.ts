@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Benchmark, BenchContext } from './harness.ts';
+import type { BenchContext, Benchmark } from './harness.ts';
 import { machineInfo } from './harness.ts';
 
 /**
@@ -31,7 +31,9 @@ async function loadBenchmarks(): Promise<Benchmark[]> {
 
 async function postgresUrl(): Promise<string | undefined> {
   const candidate =
-    process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    process.env.BENCH_DATABASE_URL ??
+    process.env.DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: candidate, connectionTimeoutMillis: 2000 });
   try {
@@ -58,7 +60,9 @@ if (values.list) {
 }
 const unknown = positionals.filter((n) => !all.some((b) => b.name === n));
 if (unknown.length) {
-  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${all.map((b) => b.name).join(', ')}\n`);
+  process.stderr.write(
+    `unknown benchmark(s): ${unknown.join(', ')}; known: ${all.map((b) => b.name).join(', ')}\n`,
+  );
   process.exit(2);
 }
 const selected = positionals.length ? all.filter((b) => positionals.includes(b.name)) : all;

@@ -28,7 +28,9 @@ describe.skipIf(!hasBrowser())('web shell in Chromium', () => {
     await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Bienvenue sur Jokko');
     expect(await page.getAttribute('html', 'lang')).toBe('fr');
     expect(await page.locator('.part').count()).toBe(10);
-    expect(await page.getByRole('link', { name: "Référence de l'API (OpenAPI)" }).getAttribute('href')).toBe('/docs');
+    expect(await page.getByRole('link', { name: "Référence de l'API (OpenAPI)" }).getAttribute('href')).toBe(
+      '/docs',
+    );
     const docs = await page.request.get(`${url}/docs/`);
     expect(docs.status()).toBe(200);
   });
@@ -42,7 +44,8 @@ describe.skipIf(!hasBrowser())('web shell in Chromium', () => {
     await page.getByLabel('Làkk').selectOption('en');
     await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Welcome to Jokko');
     const english = await visibleText();
-    for (const text of [french, wolof, english]) expect(text).not.toMatch(/\b(landing|parts|app|language)\.[a-z]/);
+    for (const text of [french, wolof, english])
+      expect(text).not.toMatch(/\b(landing|parts|app|language)\.[a-z]/);
     const frenchLines = new Set(french.split('\n').filter((l) => l.length > 12));
     const unchanged = wolof.split('\n').filter((l) => frenchLines.has(l));
     expect(unchanged).toEqual([]);

@@ -12,5 +12,11 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
   },
-  server: { proxy: { '/v1': 'http://localhost:3000', '/docs': 'http://localhost:3000', '/health': 'http://localhost:3000' } },
+  server: {
+    proxy: {
+      '/v1': 'http://localhost:3000',
+      '/docs': 'http://localhost:3000',
+      '/health': 'http://localhost:3000',
+    },
+  },
 });

@@ -34,11 +34,10 @@ describe.each(testEngines())('HTTP platform on %s', (kind) => {
             },
             async (request) => request.body as { name: string; age: number },
           );
-          app.get(
-            '/test/whoami/:nin',
-            { config: { access: 'authenticated' } },
-            async (request) => ({ kind: request.actor?.kind, id: request.actor?.id }),
-          );
+          app.get('/test/whoami/:nin', { config: { access: 'authenticated' } }, async (request) => ({
+            kind: request.actor?.kind,
+            id: request.actor?.id,
+          }));
           app.get('/test/boom', { config: { access: 'public' } }, async () => {
             throw new Error('database password is hunter2 at /srv/secret.ts:12');
           });
@@ -74,7 +73,11 @@ describe.each(testEngines())('HTTP platform on %s', (kind) => {
   });
 
   it('answers schema violations field by field', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'A', age: -1, extra: true } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      payload: { name: 'A', age: -1, extra: true },
+    });
     expect(res.statusCode).toBe(400);
     const body = res.json();
     expect(body.type).toBe(problemType('validation-failed'));
@@ -126,9 +129,17 @@ describe.each(testEngines())('HTTP platform on %s', (kind) => {
   });
 
   it('accepts a well-formed caller request id and returns it', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bank-trace-0001' } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'bank-trace-0001' },
+    });
     expect(res.headers['x-request-id']).toBe('bank-trace-0001');
-    const bad = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'not an id; <script>' } });
+    const bad = await t.app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'not an id; <script>' },
+    });
     expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -155,10 +166,14 @@ describe.each(testEngines())('HTTP platform on %s', (kind) => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/health/ready']).toBeDefined();
     expect(doc.components.schemas.Problem).toBeDefined();
-    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: object }>>)) {
+    for (const [path, ops] of Object.entries(
+      doc.paths as Record<string, Record<string, { responses: object }>>,
+    )) {
       if (path.startsWith('/test/')) continue;
       for (const [method, op] of Object.entries(ops)) {
-        expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['200', '4XX']));
+        expect(Object.keys(op.responses), `${method} ${path}`).toEqual(
+          expect.arrayContaining(['200', '4XX']),
+        );
       }
     }
   });
@@ -242,7 +257,11 @@ describe('web app', () => {
       const home = await t.app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } });
       expect(home.statusCode).toBe(200);
       expect(home.body).toContain('<title>Jokko</title>');
-      const deep = await t.app.inject({ method: 'GET', url: '/services/123', headers: { accept: 'text/html' } });
+      const deep = await t.app.inject({
+        method: 'GET',
+        url: '/services/123',
+        headers: { accept: 'text/html' },
+      });
       expect(deep.body).toContain('<title>Jokko</title>');
       const api = await t.app.inject({ method: 'GET', url: '/v1/nothing', headers: { accept: 'text/html' } });
       expect(api.statusCode).toBe(404);

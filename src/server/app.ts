@@ -52,7 +52,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
     },
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    ajv: {
+      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -99,7 +101,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       return sendProblem(
         request,
         reply,
-        new Problem('unauthenticated', header ? 'The bearer token is invalid, expired or revoked' : undefined),
+        new Problem(
+          'unauthenticated',
+          header ? 'The bearer token is invalid, expired or revoked' : undefined,
+        ),
       );
     }
   });
@@ -123,7 +128,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
+    metrics.observeRequest(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime,
+    );
   });
 
   await app.register(fastifySwagger, {
@@ -137,17 +147,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       },
       servers: [{ url: config.publicUrl }],
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Jokko API key (jk_...)' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Jokko API key (jk_...)' },
+        },
       },
       security: [{ bearer: [] }],
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}`,
+    },
   });
 
-  app.get(
-    '/openapi.json',
-    { config: { access: 'public' }, schema: { hide: true } },
-    async () => app.swagger(),
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
   );
 
   app.get(
@@ -219,7 +231,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       route.config = { ...route.config, access: 'public' };
     });
     await scope.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
-    if (indexHtml) await scope.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
+    if (indexHtml)
+      await scope.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
   });
 
   app.setNotFoundHandler((request, reply) => {

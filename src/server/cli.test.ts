@@ -16,7 +16,12 @@ interface Run {
 }
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
   return env;
 }
 
@@ -37,7 +42,9 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 /** Starts `jokko start` and resolves with the URL and demo key it prints. */
-function start(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; key: string; out: () => string }> {
+function start(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; key: string; out: () => string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'start'], { env: cleanEnv(env) });
     let stdout = '';
@@ -79,7 +86,13 @@ describe('jokko CLI', () => {
   });
 
   it('prints help for every command and exits 0', async () => {
-    for (const args of [['--help'], ['start', '--help'], ['seed', '--help'], ['audit', 'verify', '--help'], ['config', 'check', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['start', '--help'],
+      ['seed', '--help'],
+      ['audit', 'verify', '--help'],
+      ['config', 'check', '--help'],
+    ]) {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/Usage: jokko/);
@@ -105,7 +118,9 @@ describe('jokko CLI', () => {
   });
 
   it('checks a good configuration and masks its secrets', async () => {
-    const r = await run(['config', 'check'], { DATABASE_URL: 'postgres://jokko:hunter2@db.example:5432/jokko' });
+    const r = await run(['config', 'check'], {
+      DATABASE_URL: 'postgres://jokko:hunter2@db.example:5432/jokko',
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('postgres://jokko:*****@db.example:5432/jokko');
     expect(r.stdout).not.toContain('hunter2');

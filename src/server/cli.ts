@@ -29,7 +29,8 @@ class CliFailure extends Error {
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive whole number');
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError('expected a positive whole number');
   return Number(value);
 }
 
@@ -45,8 +46,13 @@ async function withDatabase<T>(config: Config, fn: (database: Database) => Promi
 export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
   const config = () => loadConfig(env);
   const program = new Command('jokko')
-    .description('Jokko, an open digital-government platform. Configuration comes from environment variables.')
-    .addHelpText('after', `\nEnvironment variables:\n${configVariables.map((v) => `  ${v.name}\n      ${v.doc}`).join('\n')}`)
+    .description(
+      'Jokko, an open digital-government platform. Configuration comes from environment variables.',
+    )
+    .addHelpText(
+      'after',
+      `\nEnvironment variables:\n${configVariables.map((v) => `  ${v.name}\n      ${v.doc}`).join('\n')}`,
+    )
     .showHelpAfterError()
     .exitOverride();
 
@@ -105,7 +111,9 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
           details: { country: profile.code, seed: opts.seed, reset: opts.reset, ...summary },
         });
         const seconds = (performance.now() - started) / 1000;
-        out(`Seeded ${summary.people} people in ${seconds.toFixed(1)} s (${Math.round(summary.people / seconds)} people/s).`);
+        out(
+          `Seeded ${summary.people} people in ${seconds.toFixed(1)} s (${Math.round(summary.people / seconds)} people/s).`,
+        );
         out(JSON.stringify(summary));
       });
     });
@@ -113,7 +121,9 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
   const audit = program.command('audit').description('Audit log tools.');
   audit
     .command('verify')
-    .description('Recompute the audit hash chain; exit 1 and name the first broken entry if it does not verify.')
+    .description(
+      'Recompute the audit hash chain; exit 1 and name the first broken entry if it does not verify.',
+    )
     .action(async () => {
       const result = await withDatabase(config(), (database) => verifyAuditLog(database));
       if (result.ok) {
@@ -162,7 +172,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     }
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`jokko: ${message}\n`);
-    if (env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace') process.stderr.write(`${(err as Error).stack}\n`);
+    if (env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace')
+      process.stderr.write(`${(err as Error).stack}\n`);
     return exitCodes.failed;
   }
 }

@@ -33,10 +33,24 @@ describe('configuration', () => {
   });
 
   it('names every bad variable and what it expects, all at once', () => {
-    const problems = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x@y/z', BODY_LIMIT: '2tb' });
-    expect(problems.map((p) => p.variable).sort()).toEqual(['BODY_LIMIT', 'DATABASE_URL', 'LOG_LEVEL', 'PORT']);
-    expect(problems.find((p) => p.variable === 'PORT')?.message).toMatch(/whole number between 0 and 65535.*eighty/);
-    expect(problems.find((p) => p.variable === 'LOG_LEVEL')?.message).toMatch(/one of fatal, error, warn, info/);
+    const problems = problemsOf({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x@y/z',
+      BODY_LIMIT: '2tb',
+    });
+    expect(problems.map((p) => p.variable).sort()).toEqual([
+      'BODY_LIMIT',
+      'DATABASE_URL',
+      'LOG_LEVEL',
+      'PORT',
+    ]);
+    expect(problems.find((p) => p.variable === 'PORT')?.message).toMatch(
+      /whole number between 0 and 65535.*eighty/,
+    );
+    expect(problems.find((p) => p.variable === 'LOG_LEVEL')?.message).toMatch(
+      /one of fatal, error, warn, info/,
+    );
     expect(problems.find((p) => p.variable === 'DATABASE_URL')?.message).toMatch(/postgres:\/\//);
   });
 
@@ -65,7 +79,9 @@ describe('configuration', () => {
 
   it('does not seed by default against PostgreSQL', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x@localhost/y' }).seedOnStart).toBe(false);
-    expect(loadConfig({ DATABASE_URL: 'postgres://x@localhost/y', JOKKO_SEED_ON_START: 'true' }).seedOnStart).toBe(true);
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://x@localhost/y', JOKKO_SEED_ON_START: 'true' }).seedOnStart,
+    ).toBe(true);
   });
 
   it('accepts human body-size units', () => {

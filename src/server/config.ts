@@ -40,9 +40,7 @@ export type Env = Record<string, string | undefined>;
 export class ConfigError extends Error {
   readonly problems: ReadonlyArray<{ variable: string; message: string }>;
   constructor(problems: ReadonlyArray<{ variable: string; message: string }>) {
-    super(
-      `Invalid configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}`,
-    );
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}`);
     this.name = 'ConfigError';
     this.problems = problems;
   }
@@ -62,7 +60,8 @@ class Invalid extends Error {}
 function int(min: number, max: number, fallback: number) {
   return (raw: string | undefined): number => {
     if (raw === undefined || raw === '') return fallback;
-    if (!/^\d+$/.test(raw)) throw new Invalid(`expected a whole number between ${min} and ${max}, got "${raw}"`);
+    if (!/^\d+$/.test(raw))
+      throw new Invalid(`expected a whole number between ${min} and ${max}, got "${raw}"`);
     const n = Number(raw);
     if (n < min || n > max) throw new Invalid(`expected a whole number between ${min} and ${max}, got ${n}`);
     return n;
@@ -96,7 +95,8 @@ function byteSize(fallback: number) {
     if (raw === undefined || raw === '') return fallback;
     const m = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
     const unit = m ? sizeUnits[m[2]!.toLowerCase()] : undefined;
-    if (!m || unit === undefined) throw new Invalid(`expected a size such as 1048576, 512kb or 1mb, got "${raw}"`);
+    if (!m || unit === undefined)
+      throw new Invalid(`expected a size such as 1048576, 512kb or 1mb, got "${raw}"`);
     const n = Number(m[1]) * unit;
     if (n < 1024 || n > 1024 ** 3) throw new Invalid('expected a size between 1kb and 1024mb');
     return n;
@@ -174,7 +174,10 @@ const variables = {
       return v;
     },
   },
-  DATABASE_POOL_MAX: { doc: 'Largest PostgreSQL connection pool per process. Default 10.', parse: int(1, 500, 10) },
+  DATABASE_POOL_MAX: {
+    doc: 'Largest PostgreSQL connection pool per process. Default 10.',
+    parse: int(1, 500, 10),
+  },
   JOKKO_DATA_DIR: {
     doc: 'Folder of the embedded database (used when DATABASE_URL is absent). Default ./data.',
     parse: (raw: string | undefined) => {
@@ -192,7 +195,10 @@ const variables = {
       return v;
     },
   },
-  LOG_LEVEL: { doc: 'fatal, error, warn, info (default), debug, trace or silent.', parse: oneOf(logLevels, 'info') },
+  LOG_LEVEL: {
+    doc: 'fatal, error, warn, info (default), debug, trace or silent.',
+    parse: oneOf(logLevels, 'info'),
+  },
   BODY_LIMIT: {
     doc: 'Largest accepted request body, e.g. 1mb (default) or 262144.',
     parse: byteSize(1024 * 1024),
@@ -263,7 +269,8 @@ export function configWarnings(config: Config, env: Env = process.env): string[]
       warnings.push(`${name} is not set: using a development default in production`);
     }
   }
-  if (!config.databaseUrl) warnings.push('DATABASE_URL is not set: production is running on the embedded database');
+  if (!config.databaseUrl)
+    warnings.push('DATABASE_URL is not set: production is running on the embedded database');
   if (!config.publicUrl.startsWith('https://')) warnings.push('PUBLIC_URL is not https in production');
   return warnings;
 }

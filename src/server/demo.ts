@@ -27,14 +27,22 @@ export function readDemoCredentials(config: Config): DemoCredentials | undefined
   return JSON.parse(readFileSync(path, 'utf8')) as DemoCredentials;
 }
 
-export async function ensureDemoCredentials(config: Config, database: Database): Promise<DemoCredentials | undefined> {
+export async function ensureDemoCredentials(
+  config: Config,
+  database: Database,
+): Promise<DemoCredentials | undefined> {
   if (config.databaseUrl) return undefined;
   const existing = readDemoCredentials(config);
   // The file can outlive its database (a deleted data/pglite folder): then make a new key.
-  if (existing && (await authenticateApiKey(database.db, existing.operatorApiKey, new Date()))) return existing;
+  if (existing && (await authenticateApiKey(database.db, existing.operatorApiKey, new Date())))
+    return existing;
   const { id, key } = await createApiKey(database.db, {
     label: 'demo operator (embedded mode)',
-    actor: { kind: 'operator', id: 'demo-operator', roles: ['registries:read', 'audit:read', 'audit:verify'] },
+    actor: {
+      kind: 'operator',
+      id: 'demo-operator',
+      roles: ['registries:read', 'audit:read', 'audit:verify'],
+    },
   });
   await createAuditLog(database).record({
     actor: { kind: 'system', id: 'start' },

@@ -74,7 +74,9 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       say('');
       say('Demo credentials (embedded mode only):');
       say(`  Operator API key: ${demo.operatorApiKey}`);
-      say(`    try: curl -H "Authorization: Bearer ${demo.operatorApiKey}" ${url ?? config.publicUrl}/v1/registries`);
+      say(
+        `    try: curl -H "Authorization: Bearer ${demo.operatorApiKey}" ${url ?? config.publicUrl}/v1/registries`,
+      );
       const citizens = await demoCitizens(database);
       if (citizens.length) {
         say('  Demo citizens (sign-in arrives with the identity provider):');

@@ -50,7 +50,12 @@ export async function createTestApp(
       n++;
       const { key } = await createApiKey(db.database.db, {
         label: `test key ${n}`,
-        actor: { kind: actor.kind ?? 'operator', id: actor.id ?? `test-actor-${n}`, roles: actor.roles, ...(actor.organisationId ? { organisationId: actor.organisationId } : {}) },
+        actor: {
+          kind: actor.kind ?? 'operator',
+          id: actor.id ?? `test-actor-${n}`,
+          roles: actor.roles,
+          ...(actor.organisationId ? { organisationId: actor.organisationId } : {}),
+        },
       });
       return key;
     },

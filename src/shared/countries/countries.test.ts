@@ -8,9 +8,22 @@ const az = getCountryProfile('AZ');
 describe('country profiles', () => {
   it('ship Senegal with its 14 regions and Azerbaijan', () => {
     expect(countryCodes).toEqual(['SN', 'AZ']);
-    expect(sn.regions.map((r) => r.code).sort()).toEqual(
-      ['SN-DB', 'SN-DK', 'SN-FK', 'SN-KA', 'SN-KD', 'SN-KE', 'SN-KL', 'SN-LG', 'SN-MT', 'SN-SE', 'SN-SL', 'SN-TC', 'SN-TH', 'SN-ZG'],
-    );
+    expect(sn.regions.map((r) => r.code).sort()).toEqual([
+      'SN-DB',
+      'SN-DK',
+      'SN-FK',
+      'SN-KA',
+      'SN-KD',
+      'SN-KE',
+      'SN-KL',
+      'SN-LG',
+      'SN-MT',
+      'SN-SE',
+      'SN-SL',
+      'SN-TC',
+      'SN-TH',
+      'SN-ZG',
+    ]);
     expect(sn.languages).toEqual({ default: 'fr', others: ['wo', 'en'] });
     expect(sn.currency.code).toBe('XOF');
     expect(az.currency.code).toBe('AZN');
@@ -29,14 +42,24 @@ describe('country profiles', () => {
 
 describe('national identification numbers', () => {
   it('accept a Senegalese NIN with spaces and give the sex from its first digit', () => {
-    expect(validateNationalId(sn, '1 751 1985 01234')).toEqual({ ok: true, normalized: '1751198501234', sex: 'male' });
+    expect(validateNationalId(sn, '1 751 1985 01234')).toEqual({
+      ok: true,
+      normalized: '1751198501234',
+      sex: 'male',
+    });
     expect(validateNationalId(sn, '2751198501234')).toMatchObject({ ok: true, sex: 'female' });
   });
 
   it('refuse wrong length, letters and a bad sex digit, saying why', () => {
-    expect(validateNationalId(sn, '175119850123')).toEqual({ ok: false, reason: 'a NIN has 13 characters, this one has 12' });
+    expect(validateNationalId(sn, '175119850123')).toEqual({
+      ok: false,
+      reason: 'a NIN has 13 characters, this one has 12',
+    });
     expect(validateNationalId(sn, '17511985O1234')).toMatchObject({ ok: false });
-    expect(validateNationalId(sn, '3751198501234')).toMatchObject({ ok: false, reason: expect.stringMatching(/format/) });
+    expect(validateNationalId(sn, '3751198501234')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/format/),
+    });
   });
 
   it('accept an Azerbaijani FIN in any case and refuse other shapes', () => {
@@ -55,9 +78,18 @@ describe('phone numbers', () => {
   });
 
   it('refuse a wrong prefix, a wrong length and another country', () => {
-    expect(normalizePhone(sn, '79 123 45 67')).toMatchObject({ ok: false, reason: expect.stringMatching(/start with/) });
-    expect(normalizePhone(sn, '+221 77 123 45')).toMatchObject({ ok: false, reason: expect.stringMatching(/9 digits/) });
-    expect(normalizePhone(sn, '+33 6 12 34 56 78')).toMatchObject({ ok: false, reason: 'expected a +221 number' });
+    expect(normalizePhone(sn, '79 123 45 67')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/start with/),
+    });
+    expect(normalizePhone(sn, '+221 77 123 45')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/9 digits/),
+    });
+    expect(normalizePhone(sn, '+33 6 12 34 56 78')).toMatchObject({
+      ok: false,
+      reason: 'expected a +221 number',
+    });
     expect(normalizePhone(az, '050 123 45 67')).toMatchObject({ ok: false });
     expect(normalizePhone(az, '+994 50 123 45 67')).toEqual({ ok: true, e164: '+994501234567' });
   });
@@ -78,7 +110,8 @@ describe('demo data', () => {
         expect(new Set(list).size).toBe(list.length);
       }
       const ids = new Set(d.organisations.map((o) => o.identifier));
-      for (const owner of Object.values(d.registryOwners)) expect(ids.has(owner), `${code} ${owner}`).toBe(true);
+      for (const owner of Object.values(d.registryOwners))
+        expect(ids.has(owner), `${code} ${owner}`).toBe(true);
       expect(d.organisations.filter((o) => o.kind === 'bank').length).toBe(2);
       expect(d.organisations.filter((o) => o.kind === 'startup').length).toBe(1);
     }

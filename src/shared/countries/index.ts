@@ -11,6 +11,7 @@ export const countryCodes: readonly string[] = Object.keys(profiles);
 
 export function getCountryProfile(code: string): CountryProfile {
   const profile = profiles[code.toUpperCase()];
-  if (!profile) throw new Error(`unknown country profile "${code}"; known profiles: ${countryCodes.join(', ')}`);
+  if (!profile)
+    throw new Error(`unknown country profile "${code}"; known profiles: ${countryCodes.join(', ')}`);
   return profile;
 }

@@ -22,7 +22,10 @@ export function validateNationalId(profile: CountryProfile, value: string): Nati
   const id = profile.nationalId;
   const normalized = value.replace(/[\s-]/g, '').toUpperCase();
   if (normalized.length !== id.length) {
-    return { ok: false, reason: `a ${id.name} has ${id.length} characters, this one has ${normalized.length}` };
+    return {
+      ok: false,
+      reason: `a ${id.name} has ${id.length} characters, this one has ${normalized.length}`,
+    };
   }
   if (!new RegExp(id.pattern).test(normalized)) {
     return { ok: false, reason: `not a valid ${id.name}: expected the format ${id.pattern}` };
@@ -33,7 +36,11 @@ export function validateNationalId(profile: CountryProfile, value: string): Nati
   if (id.sexDigit) {
     const digit = normalized[id.sexDigit.position];
     const sex = digit === id.sexDigit.male ? 'male' : digit === id.sexDigit.female ? 'female' : undefined;
-    if (!sex) return { ok: false, reason: `not a valid ${id.name}: its sex digit must be ${id.sexDigit.male} or ${id.sexDigit.female}` };
+    if (!sex)
+      return {
+        ok: false,
+        reason: `not a valid ${id.name}: its sex digit must be ${id.sexDigit.male} or ${id.sexDigit.female}`,
+      };
     return { ok: true, normalized, sex };
   }
   return { ok: true, normalized };
@@ -48,13 +55,17 @@ export function normalizePhone(profile: CountryProfile, input: string): PhoneRes
   if (digits.startsWith('+')) digits = digits.slice(1);
   else if (digits.startsWith('00')) digits = digits.slice(2);
   else if (digits.length === p.nationalNumberLength) digits = `${p.countryCallingCode}${digits}`;
-  if (!/^\d+$/.test(digits)) return { ok: false, reason: 'a phone number has only digits, spaces and an optional +' };
+  if (!/^\d+$/.test(digits))
+    return { ok: false, reason: 'a phone number has only digits, spaces and an optional +' };
   if (!digits.startsWith(p.countryCallingCode)) {
     return { ok: false, reason: `expected a +${p.countryCallingCode} number` };
   }
   const national = digits.slice(p.countryCallingCode.length);
   if (national.length !== p.nationalNumberLength) {
-    return { ok: false, reason: `a +${p.countryCallingCode} number has ${p.nationalNumberLength} digits after the country code` };
+    return {
+      ok: false,
+      reason: `a +${p.countryCallingCode} number has ${p.nationalNumberLength} digits after the country code`,
+    };
   }
   const prefixes = [...p.mobilePrefixes, ...p.landlinePrefixes];
   if (!prefixes.some((prefix) => national.startsWith(prefix))) {
@@ -63,7 +74,8 @@ export function normalizePhone(profile: CountryProfile, input: string): PhoneRes
   return { ok: true, e164: `+${digits}` };
 }
 
-export const isValidPhone = (profile: CountryProfile, input: string): boolean => normalizePhone(profile, input).ok;
+export const isValidPhone = (profile: CountryProfile, input: string): boolean =>
+  normalizePhone(profile, input).ok;
 
 /** Money in the profile's currency, formatted for a locale (XOF has no minor unit in practice). */
 export function formatMoney(profile: CountryProfile, amount: number, locale: string): string {

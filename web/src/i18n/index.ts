@@ -1,8 +1,8 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import en from './locales/en.json';
-import fr from './locales/fr.json';
-import wo from './locales/wo.json';
+import en from './locales/en.json' with { type: 'json' };
+import fr from './locales/fr.json' with { type: 'json' };
+import wo from './locales/wo.json' with { type: 'json' };
 
 /** French first, then Wolof and English; every string lives in the locale files. */
 export const languages = [

@@ -1,19 +1,19 @@
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { authorize } from '../../platform/policy.ts';
-import type { AuditEntry, AuditLog } from './audit-log.ts';
 import { type AuditFilter, findEntries } from './audit.repo.ts';
+import type { AuditEntry, AuditLog } from './audit-log.ts';
 import { canReadAudit, canVerifyAudit } from './policies.ts';
 import { type VerifyResult, verifyAuditLog } from './verify.ts';
 
-interface Deps {
+export interface AuditDeps {
   database: Database;
   audit: AuditLog;
 }
 
 /** Operators read the log; the reading is itself recorded. */
 export async function listAuditEntries(
-  deps: Deps,
+  deps: AuditDeps,
   actor: Actor,
   filter: AuditFilter,
   origin?: RequestOrigin,
@@ -30,7 +30,11 @@ export async function listAuditEntries(
   return entries;
 }
 
-export async function verifyAuditLogAs(deps: Deps, actor: Actor, origin?: RequestOrigin): Promise<VerifyResult> {
+export async function verifyAuditLogAs(
+  deps: AuditDeps,
+  actor: Actor,
+  origin?: RequestOrigin,
+): Promise<VerifyResult> {
   authorize(actor, canVerifyAudit, undefined, 'verify the audit log');
   const result = await verifyAuditLog(deps.database);
   await deps.audit.record({

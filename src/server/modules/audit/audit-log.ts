@@ -57,11 +57,29 @@ export function entryHash(prevHash: Uint8Array, content: Record<string, unknown>
 }
 
 const columns = [
-  'seq', 'id', 'recorded_at', 'actor_kind', 'actor_id', 'acting_as', 'action', 'subject_kind', 'subject_id',
-  'outcome', 'ip', 'request_id', 'details', 'prev_hash', 'hash',
+  'seq',
+  'id',
+  'recorded_at',
+  'actor_kind',
+  'actor_id',
+  'acting_as',
+  'action',
+  'subject_kind',
+  'subject_id',
+  'outcome',
+  'ip',
+  'request_id',
+  'details',
+  'prev_hash',
+  'hash',
 ] as const;
 
-async function appendBatch(session: SqlSession, kind: Database['kind'], events: AuditEvent[], now: Date): Promise<AuditEntry[]> {
+async function appendBatch(
+  session: SqlSession,
+  kind: Database['kind'],
+  events: AuditEvent[],
+  now: Date,
+): Promise<AuditEntry[]> {
   // Several nodes append: the lock makes reading the head and inserting after it one step.
   if (kind === 'postgres') await session.query('SELECT pg_advisory_xact_lock($1)', [appendLockKey]);
   const [head] = await session.query<{ seq: string | number; hash: Uint8Array }>(
@@ -76,12 +94,28 @@ async function appendBatch(session: SqlSession, kind: Database['kind'], events: 
   for (const event of events) {
     const base = { ...event, details: event.details ?? {}, seq, id: randomUUID(), recordedAt };
     const hash = entryHash(prev, hashedContent(base));
-    const entry: AuditEntry = { ...base, prevHash: Buffer.from(prev).toString('hex'), hash: hash.toString('hex') };
+    const entry: AuditEntry = {
+      ...base,
+      prevHash: Buffer.from(prev).toString('hex'),
+      hash: hash.toString('hex'),
+    };
     entries.push(entry);
     const values = [
-      seq, entry.id, recordedAt, event.actor.kind, event.actor.id, event.actingAs ?? null, event.action,
-      event.subject?.kind ?? null, event.subject?.id ?? null, event.outcome, event.origin?.ip ?? null,
-      event.origin?.requestId ?? null, JSON.stringify(base.details), Buffer.from(prev), hash,
+      seq,
+      entry.id,
+      recordedAt,
+      event.actor.kind,
+      event.actor.id,
+      event.actingAs ?? null,
+      event.action,
+      event.subject?.kind ?? null,
+      event.subject?.id ?? null,
+      event.outcome,
+      event.origin?.ip ?? null,
+      event.origin?.requestId ?? null,
+      JSON.stringify(base.details),
+      Buffer.from(prev),
+      hash,
     ];
     const offset = params.length;
     rows.push(`(${values.map((_, i) => `$${offset + i + 1}${i === 12 ? '::jsonb' : ''}`).join(', ')})`);
@@ -112,9 +146,14 @@ export function createAuditLog(database: Database, options: { clock?: () => Date
         pending = pending.slice(batch.length);
         try {
           const entries = await database.transaction((s) =>
-            appendBatch(s, database.kind, batch.map((p) => p.event), clock()),
+            appendBatch(
+              s,
+              database.kind,
+              batch.map((p) => p.event),
+              clock(),
+            ),
           );
-          batch.forEach((p, i) => p.resolve(entries[i]!));
+          for (const [i, p] of batch.entries()) p.resolve(entries[i]!);
         } catch (err) {
           for (const p of batch) p.reject(err);
         }

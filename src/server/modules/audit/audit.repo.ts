@@ -34,7 +34,10 @@ export function rowToEntry(row: AuditRow): AuditEntry {
       ? { subject: { kind: row.subject_kind, id: row.subject_id } }
       : {}),
     outcome: row.outcome,
-    origin: { ...(row.ip !== null ? { ip: row.ip } : {}), ...(row.request_id !== null ? { requestId: row.request_id } : {}) },
+    origin: {
+      ...(row.ip !== null ? { ip: row.ip } : {}),
+      ...(row.request_id !== null ? { requestId: row.request_id } : {}),
+    },
     details: row.details ?? {},
     prevHash: Buffer.from(row.prev_hash).toString('hex'),
     hash: Buffer.from(row.hash).toString('hex'),

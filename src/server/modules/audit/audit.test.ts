@@ -4,7 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemActor } from '../../platform/actor.ts';
 import { createTestDatabase, type TestDatabase, testEngines } from '../../platform/db/testing.ts';
 import { Problem } from '../../platform/http/problems.ts';
-import { type AuditEvent, createAuditLog, listAuditEntries, verifyAuditLog, verifyAuditLogAs } from './index.ts';
+import {
+  type AuditEvent,
+  createAuditLog,
+  listAuditEntries,
+  verifyAuditLog,
+  verifyAuditLogAs,
+} from './index.ts';
 
 const event = (i: number, over: Partial<AuditEvent> = {}): AuditEvent => ({
   actor: { kind: 'operator', id: `op-${i % 3}` },
@@ -65,7 +71,9 @@ describe.each(testEngines())('audit log on %s', (kind) => {
   describe('detects tampering by an administrator', () => {
     let ids: string[];
     beforeEach(async () => {
-      const entries = await createAuditLog(t.database).recordMany(Array.from({ length: 1000 }, (_, i) => event(i)));
+      const entries = await createAuditLog(t.database).recordMany(
+        Array.from({ length: 1000 }, (_, i) => event(i)),
+      );
       ids = entries.map((e) => e.id);
       expect((await verifyAuditLog(t.database)).ok).toBe(true);
     });
@@ -86,7 +94,11 @@ describe.each(testEngines())('audit log on %s', (kind) => {
 
     it('a deleted entry', async () => {
       await tamper(t, 'DELETE FROM audit_log WHERE seq = 500');
-      expect((await verifyAuditLog(t.database)).firstBroken).toMatchObject({ seq: 500, id: null, reason: expect.stringMatching(/deleted/) });
+      expect((await verifyAuditLog(t.database)).firstBroken).toMatchObject({
+        seq: 500,
+        id: null,
+        reason: expect.stringMatching(/deleted/),
+      });
     });
 
     it('two entries swapped', async () => {
@@ -132,7 +144,9 @@ describe.skipIf(!process.env.DATABASE_URL)('audit log with several writer proces
         [0, 1, 2, 3].map(
           (n) =>
             new Promise<number | null>((resolve) => {
-              const child = spawn(process.execPath, [worker, t.url!, '250', `writer-${n}`], { stdio: 'inherit' });
+              const child = spawn(process.execPath, [worker, t.url!, '250', `writer-${n}`], {
+                stdio: 'inherit',
+              });
               child.on('close', resolve);
             }),
         ),

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
-import type { AppContext } from '../../context.ts';
-import { listAuditEntries, verifyAuditLogAs } from './audit-access.ts';
+import { type AuditDeps, listAuditEntries, verifyAuditLogAs } from './audit-access.ts';
 
 const Entry = Type.Object({
   seq: Type.Integer(),
@@ -13,7 +12,9 @@ const Entry = Type.Object({
   action: Type.String(),
   subject: Type.Optional(Type.Object({ kind: Type.String(), id: Type.String() })),
   outcome: Type.Union([Type.Literal('success'), Type.Literal('denied'), Type.Literal('failure')]),
-  origin: Type.Optional(Type.Object({ ip: Type.Optional(Type.String()), requestId: Type.Optional(Type.String()) })),
+  origin: Type.Optional(
+    Type.Object({ ip: Type.Optional(Type.String()), requestId: Type.Optional(Type.String()) }),
+  ),
   details: Type.Record(Type.String(), Type.Unknown()),
   prevHash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
   hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
@@ -40,7 +41,7 @@ const VerifyResultSchema = Type.Object({
   ),
 });
 
-export async function auditRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+export async function auditRoutes(app: FastifyInstance, opts: { ctx: AuditDeps }): Promise<void> {
   const { ctx } = opts;
   app.get(
     '/audit/entries',
@@ -51,7 +52,9 @@ export async function auditRoutes(app: FastifyInstance, opts: { ctx: AppContext 
         summary: 'Read audit entries (operators with audit:read)',
         operationId: 'listAuditEntries',
         querystring: EntriesQuery,
-        response: { 200: Type.Object({ entries: Type.Array(Entry), next: Type.Union([Type.Integer(), Type.Null()]) }) },
+        response: {
+          200: Type.Object({ entries: Type.Array(Entry), next: Type.Union([Type.Integer(), Type.Null()]) }),
+        },
       },
     },
     async (request) => {

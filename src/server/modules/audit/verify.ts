@@ -1,6 +1,6 @@
 import type { Database } from '../../platform/db/database.ts';
-import { entryHash, genesisHash, hashedContent } from './audit-log.ts';
 import { type AuditRow, rowToEntry, selectEntries } from './audit.repo.ts';
+import { entryHash, genesisHash, hashedContent } from './audit-log.ts';
 
 export interface VerifyResult {
   ok: boolean;
@@ -19,7 +19,9 @@ export async function verifyAuditLog(
   database: Database,
   options: { onProgress?: (done: number, total: number) => void } = {},
 ): Promise<VerifyResult> {
-  const [{ n } = { n: 0 }] = await database.query<{ n: string | number }>('SELECT count(*) AS n FROM audit_log');
+  const [{ n } = { n: 0 }] = await database.query<{ n: string | number }>(
+    'SELECT count(*) AS n FROM audit_log',
+  );
   const total = Number(n);
   let expectedSeq = 0;
   let prev: Uint8Array = genesisHash;
@@ -43,7 +45,11 @@ export async function verifyAuditLog(
           ok: false,
           entries: checked,
           headHash: Buffer.from(prev).toString('hex'),
-          firstBroken: { seq: expectedSeq, id: null, reason: `entry is missing (next present is seq=${entry.seq}): deleted` },
+          firstBroken: {
+            seq: expectedSeq,
+            id: null,
+            reason: `entry is missing (next present is seq=${entry.seq}): deleted`,
+          },
         };
       }
       if (!Buffer.from(row.prev_hash).equals(Buffer.from(prev))) {

@@ -1,7 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
-import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { customType } from 'drizzle-orm/pg-core';
+import { customType, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { Actor, ActorKind } from '../../platform/actor.ts';
 import type { Db } from '../../platform/db/database.ts';
 
@@ -69,6 +68,10 @@ export async function authenticateApiKey(db: Db, key: string, now: Date): Promis
 }
 
 export async function revokeApiKey(db: Db, id: string, now: Date): Promise<boolean> {
-  const rows = await db.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)).returning({ id: apiKeys.id });
+  const rows = await db
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(eq(apiKeys.id, id))
+    .returning({ id: apiKeys.id });
   return rows.length > 0;
 }

@@ -11,4 +11,11 @@ export {
 } from './registries.ts';
 export { registriesRoutes } from './routes.ts';
 export { createProgressBar, type ProgressBar } from './seed/progress.ts';
-export { type DemoCitizen, demoCitizens, isSeeded, SeedRefused, type SeedSummary, seedDemoCountry } from './seed/seed.ts';
+export {
+  type DemoCitizen,
+  demoCitizens,
+  isSeeded,
+  SeedRefused,
+  type SeedSummary,
+  seedDemoCountry,
+} from './seed/seed.ts';

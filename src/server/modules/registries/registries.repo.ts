@@ -51,16 +51,26 @@ export async function findRelatives(db: Db, person: PersonRow): Promise<PersonRo
 }
 
 export const recordQueries = {
-  vehicles: (db: Db, nin: string) => db.select().from(vehicles).where(eq(vehicles.ownerNin, nin)).orderBy(asc(vehicles.plate)),
+  vehicles: (db: Db, nin: string) =>
+    db.select().from(vehicles).where(eq(vehicles.ownerNin, nin)).orderBy(asc(vehicles.plate)),
   'driving-licences': (db: Db, nin: string) =>
-    db.select().from(drivingLicences).where(eq(drivingLicences.holderNin, nin)).orderBy(asc(drivingLicences.issuedOn)),
+    db
+      .select()
+      .from(drivingLicences)
+      .where(eq(drivingLicences.holderNin, nin))
+      .orderBy(asc(drivingLicences.issuedOn)),
   'land-titles': (db: Db, nin: string) =>
     db.select().from(landTitles).where(eq(landTitles.ownerNin, nin)).orderBy(asc(landTitles.titleNumber)),
   'tax-records': (db: Db, nin: string) =>
     db.select().from(taxRecords).where(eq(taxRecords.taxpayerNin, nin)).orderBy(asc(taxRecords.year)),
-  diplomas: (db: Db, nin: string) => db.select().from(diplomas).where(eq(diplomas.holderNin, nin)).orderBy(asc(diplomas.year)),
+  diplomas: (db: Db, nin: string) =>
+    db.select().from(diplomas).where(eq(diplomas.holderNin, nin)).orderBy(asc(diplomas.year)),
   'pension-records': (db: Db, nin: string) =>
-    db.select().from(pensionRecords).where(eq(pensionRecords.holderNin, nin)).orderBy(asc(pensionRecords.affiliatedOn)),
+    db
+      .select()
+      .from(pensionRecords)
+      .where(eq(pensionRecords.holderNin, nin))
+      .orderBy(asc(pensionRecords.affiliatedOn)),
 } as const;
 
 export type RecordKind = keyof typeof recordQueries;
@@ -70,7 +80,11 @@ export async function findOrganisation(db: Db, idOrIdentifier: string) {
   const [row] = await db
     .select()
     .from(organisations)
-    .where(isUuid ? eq(organisations.id, idOrIdentifier) : eq(organisations.identifier, idOrIdentifier.toUpperCase()))
+    .where(
+      isUuid
+        ? eq(organisations.id, idOrIdentifier)
+        : eq(organisations.identifier, idOrIdentifier.toUpperCase()),
+    )
     .limit(1);
   return row;
 }

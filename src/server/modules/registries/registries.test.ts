@@ -16,7 +16,9 @@ async function peopleDigest(database: Database): Promise<string> {
   const others = await database.query(
     'SELECT (SELECT count(*) FROM vehicles) v, (SELECT count(*) FROM diplomas) d, (SELECT count(*) FROM tax_records) t',
   );
-  return createHash('sha256').update(JSON.stringify([rows, others])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([rows, others]))
+    .digest('hex');
 }
 
 describe.each(testEngines())('registries on %s', (kind) => {
@@ -33,19 +35,30 @@ describe.each(testEngines())('registries on %s', (kind) => {
     expect(await isSeeded(t.db.database)).toBe(true);
     operator = await t.keyFor({ kind: 'operator', id: 'op-fatou', roles: ['registries:read'] });
     citizenKey = await t.keyFor({ kind: 'citizen', id: 'citizen-1', roles: ['registries:read'] });
-    nins = (await t.db.database.query<{ nin: string }>('SELECT nin FROM people ORDER BY nin')).map((r) => r.nin);
+    nins = (await t.db.database.query<{ nin: string }>('SELECT nin FROM people ORDER BY nin')).map(
+      (r) => r.nin,
+    );
   });
   afterAll(async () => t.dispose());
 
-  const get = (url: string, key = operator) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+  const get = (url: string, key = operator) =>
+    t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
 
   it('creates a coherent population: valid unique NINs, real regions, parents older than children', async () => {
     expect(new Set(nins).size).toBe(400);
     for (const nin of nins) expect(validateNationalId(sn, nin).ok, nin).toBe(true);
     const rows = await t.db.database.query<{
-      nin: string; sex: string; region_code: string; department_code: string; father_nin: string | null;
-      mother_nin: string | null; birth_date: string; phone: string | null;
-    }>("SELECT nin, sex, region_code, department_code, father_nin, mother_nin, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, phone FROM people");
+      nin: string;
+      sex: string;
+      region_code: string;
+      department_code: string;
+      father_nin: string | null;
+      mother_nin: string | null;
+      birth_date: string;
+      phone: string | null;
+    }>(
+      "SELECT nin, sex, region_code, department_code, father_nin, mother_nin, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, phone FROM people",
+    );
     const byNin = new Map(rows.map((r) => [r.nin, r]));
     let children = 0;
     for (const r of rows) {
@@ -75,33 +88,49 @@ describe.each(testEngines())('registries on %s', (kind) => {
   });
 
   it('refuses to seed a second time unless asked to reset', async () => {
-    await expect(seedDemoCountry(t.db.database, { profile: sn, people: 10, seed: 'x' })).rejects.toThrow(/--reset/);
+    await expect(seedDemoCountry(t.db.database, { profile: sn, people: 10, seed: 'x' })).rejects.toThrow(
+      /--reset/,
+    );
   });
 
   it('serves a person to an operator and records the read in the audit log', async () => {
     const nin = nins[7]!;
     const res = await get(`/v1/registries/people/${nin}`);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ nin, nationality: 'SN', address: { regionCode: expect.stringMatching(/^SN-/) } });
+    expect(res.json()).toMatchObject({
+      nin,
+      nationality: 'SN',
+      address: { regionCode: expect.stringMatching(/^SN-/) },
+    });
     const [entry] = await t.db.database.query<{ actor_id: string; outcome: string; request_id: string }>(
       "SELECT actor_id, outcome, request_id FROM audit_log WHERE action = 'registries.person.read' AND subject_id = $1",
       [nin],
     );
-    expect(entry).toEqual({ actor_id: 'op-fatou', outcome: 'success', request_id: res.headers['x-request-id'] });
+    expect(entry).toEqual({
+      actor_id: 'op-fatou',
+      outcome: 'success',
+      request_id: res.headers['x-request-id'],
+    });
   });
 
   it('refuses a citizen (403), an unknown NIN (404) and a malformed NIN (400) with problems', async () => {
     const denied = await get(`/v1/registries/people/${nins[0]}`, citizenKey);
     expect(denied.statusCode).toBe(403);
     expect(denied.json().type).toBe(problemType('forbidden'));
-    const noRole = await get(`/v1/registries/people/${nins[0]}`, await t.keyFor({ kind: 'operator', roles: [] }));
+    const noRole = await get(
+      `/v1/registries/people/${nins[0]}`,
+      await t.keyFor({ kind: 'operator', roles: [] }),
+    );
     expect(noRole.statusCode).toBe(403);
     const unknown = await get('/v1/registries/people/1000000000000');
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().type).toBe(problemType('not-found'));
     const bad = await get('/v1/registries/people/12345');
     expect(bad.statusCode).toBe(400);
-    expect(bad.json()).toMatchObject({ type: problemType('validation-failed'), errors: [{ in: 'params', pointer: '/nin' }] });
+    expect(bad.json()).toMatchObject({
+      type: problemType('validation-failed'),
+      errors: [{ in: 'params', pointer: '/nin' }],
+    });
     const anonymous = await t.app.inject({ method: 'GET', url: `/v1/registries/people/${nins[0]}` });
     expect(anonymous.statusCode).toBe(401);
   });
@@ -120,9 +149,12 @@ describe.each(testEngines())('registries on %s', (kind) => {
 
   it('serves every sectoral registry of a person', async () => {
     for (const [kind, table, column] of [
-      ['vehicles', 'vehicles', 'owner_nin'], ['driving-licences', 'driving_licences', 'holder_nin'],
-      ['land-titles', 'land_titles', 'owner_nin'], ['tax-records', 'tax_records', 'taxpayer_nin'],
-      ['diplomas', 'diplomas', 'holder_nin'], ['pension-records', 'pension_records', 'holder_nin'],
+      ['vehicles', 'vehicles', 'owner_nin'],
+      ['driving-licences', 'driving_licences', 'holder_nin'],
+      ['land-titles', 'land_titles', 'owner_nin'],
+      ['tax-records', 'tax_records', 'taxpayer_nin'],
+      ['diplomas', 'diplomas', 'holder_nin'],
+      ['pension-records', 'pension_records', 'holder_nin'],
     ] as const) {
       const [owner] = await t.db.database.query<{ nin: string; n: string }>(
         `SELECT ${column} AS nin, count(*) AS n FROM ${table} GROUP BY ${column} ORDER BY ${column} LIMIT 1`,
@@ -141,7 +173,9 @@ describe.each(testEngines())('registries on %s', (kind) => {
     expect(second.people[0].nin > first.next).toBe(true);
     const dakar = (await get('/v1/registries/people?region=SN-DK&limit=200')).json();
     expect(dakar.people.length).toBeGreaterThan(0);
-    expect(dakar.people.every((p: { address: { regionCode: string } }) => p.address.regionCode === 'SN-DK')).toBe(true);
+    expect(
+      dakar.people.every((p: { address: { regionCode: string } }) => p.address.regionCode === 'SN-DK'),
+    ).toBe(true);
     const bad = await get('/v1/registries/people?limit=1000');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0]).toMatchObject({ in: 'querystring', pointer: '/limit' });
@@ -150,7 +184,10 @@ describe.each(testEngines())('registries on %s', (kind) => {
   it('lists registries with their owners, and organisations by kind or identifier', async () => {
     const registries = (await get('/v1/registries')).json().registries;
     expect(registries.find((r: { code: string }) => r.code === 'people')).toEqual({
-      code: 'people', title: 'National population register', owner: 'DAF', records: 400,
+      code: 'people',
+      title: 'National population register',
+      owner: 'DAF',
+      records: 400,
     });
     const banks = (await get('/v1/registries/organisations?kind=bank')).json().organisations;
     expect(banks.map((b: { identifier: string }) => b.identifier).sort()).toEqual(['BAOBAB', 'BTERANGA']);
@@ -194,15 +231,20 @@ describe('the demo population', () => {
     try {
       const summary = await seedDemoCountry(t.database, { profile: az, people: 200, seed: 'az' });
       expect(summary.people).toBe(200);
-      const rows = await t.database.query<{ nin: string; sex: string; family_name: string; phone: string | null }>(
-        'SELECT nin, sex, family_name, phone FROM people',
-      );
+      const rows = await t.database.query<{
+        nin: string;
+        sex: string;
+        family_name: string;
+        phone: string | null;
+      }>('SELECT nin, sex, family_name, phone FROM people');
       for (const r of rows) {
         expect(validateNationalId(az, r.nin).ok, r.nin).toBe(true);
         if (r.phone) expect(r.phone).toMatch(/^\+994\d{9}$/);
       }
       expect(rows.some((r) => r.sex === 'female' && /ova$|yeva$/.test(r.family_name))).toBe(true);
-      const orgs = await t.database.query<{ identifier: string }>("SELECT identifier FROM organisations WHERE kind = 'bank'");
+      const orgs = await t.database.query<{ identifier: string }>(
+        "SELECT identifier FROM organisations WHERE kind = 'bank'",
+      );
       expect(orgs.length).toBe(2);
     } finally {
       await t.dispose();

@@ -54,7 +54,12 @@ const toPerson = (r: PersonRow): Person => ({
   motherNin: r.motherNin,
   civilStatus: r.civilStatus,
   spouseNin: r.spouseNin,
-  address: { regionCode: r.regionCode, departmentCode: r.departmentCode, locality: r.locality, line: r.addressLine },
+  address: {
+    regionCode: r.regionCode,
+    departmentCode: r.departmentCode,
+    locality: r.locality,
+    line: r.addressLine,
+  },
   phone: r.phone,
   email: r.email,
   deathDate: r.deathDate,
@@ -63,12 +68,21 @@ const toPerson = (r: PersonRow): Person => ({
 function checkedNin(country: CountryProfile, nin: string): string {
   const result = validateNationalId(country, nin);
   if (!result.ok) {
-    throw new Problem('validation-failed', result.reason, { errors: [{ in: 'params', pointer: '/nin', detail: result.reason }] });
+    throw new Problem('validation-failed', result.reason, {
+      errors: [{ in: 'params', pointer: '/nin', detail: result.reason }],
+    });
   }
   return result.normalized;
 }
 
-async function recordRead(deps: RegistriesDeps, actor: Actor, action: string, nin: string, origin?: RequestOrigin, outcome: 'success' | 'failure' = 'success') {
+async function recordRead(
+  deps: RegistriesDeps,
+  actor: Actor,
+  action: string,
+  nin: string,
+  origin?: RequestOrigin,
+  outcome: 'success' | 'failure' = 'success',
+) {
   await deps.audit.record({
     actor,
     action,
@@ -78,7 +92,13 @@ async function recordRead(deps: RegistriesDeps, actor: Actor, action: string, ni
   });
 }
 
-async function requirePerson(deps: RegistriesDeps, actor: Actor, nin: string, action: string, origin?: RequestOrigin) {
+async function requirePerson(
+  deps: RegistriesDeps,
+  actor: Actor,
+  nin: string,
+  action: string,
+  origin?: RequestOrigin,
+) {
   const row = await findPerson(deps.database.db, nin);
   if (!row) {
     await recordRead(deps, actor, action, nin, origin, 'failure');
@@ -87,7 +107,12 @@ async function requirePerson(deps: RegistriesDeps, actor: Actor, nin: string, ac
   return row;
 }
 
-export async function getPerson(deps: RegistriesDeps, actor: Actor, nin: string, origin?: RequestOrigin): Promise<Person> {
+export async function getPerson(
+  deps: RegistriesDeps,
+  actor: Actor,
+  nin: string,
+  origin?: RequestOrigin,
+): Promise<Person> {
   authorize(actor, canReadRegistries, undefined, 'read the registries');
   const id = checkedNin(deps.country, nin);
   const row = await requirePerson(deps, actor, id, 'registries.person.read', origin);
@@ -121,7 +146,12 @@ export interface Family {
   children: Person[];
 }
 
-export async function getFamily(deps: RegistriesDeps, actor: Actor, nin: string, origin?: RequestOrigin): Promise<Family> {
+export async function getFamily(
+  deps: RegistriesDeps,
+  actor: Actor,
+  nin: string,
+  origin?: RequestOrigin,
+): Promise<Family> {
   authorize(actor, canReadRegistries, undefined, 'read the registries');
   const id = checkedNin(deps.country, nin);
   const row = await requirePerson(deps, actor, id, 'registries.family.read', origin);
@@ -149,7 +179,9 @@ export async function listRecords<K extends RecordKind>(
   const id = checkedNin(deps.country, nin);
   const action = `registries.${kind}.read`;
   await requirePerson(deps, actor, id, action, origin);
-  const rows = (await recordQueries[kind](deps.database.db, id)) as Awaited<ReturnType<(typeof recordQueries)[K]>>;
+  const rows = (await recordQueries[kind](deps.database.db, id)) as Awaited<
+    ReturnType<(typeof recordQueries)[K]>
+  >;
   await recordRead(deps, actor, action, id, origin);
   return rows;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
-import type { AppContext } from '../../context.ts';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
+import type { RecordKind } from './registries.repo.ts';
 import {
   getFamily,
   getOrganisation,
@@ -9,9 +9,9 @@ import {
   listOrganisations,
   listPeople,
   listRecords,
+  type RegistriesDeps,
   registryStats,
 } from './registries.ts';
-import type { RecordKind } from './registries.repo.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const DateString = Type.String({ format: 'date' });
@@ -45,29 +45,63 @@ const PersonRef = Type.Unsafe<Static<typeof Person>>(Type.Ref('Person'));
 
 const recordSchemas: Record<RecordKind, TSchema> = {
   vehicles: Type.Object({
-    plate: Type.String(), vin: Type.String(), make: Type.String(), model: Type.String(), year: Type.Integer(),
-    colour: Type.String(), category: Type.String(), ownerNin: Type.String(), firstRegistered: DateString, status: Type.String(),
+    plate: Type.String(),
+    vin: Type.String(),
+    make: Type.String(),
+    model: Type.String(),
+    year: Type.Integer(),
+    colour: Type.String(),
+    category: Type.String(),
+    ownerNin: Type.String(),
+    firstRegistered: DateString,
+    status: Type.String(),
   }),
   'driving-licences': Type.Object({
-    number: Type.String(), holderNin: Type.String(), categories: Type.Array(Type.String()), issuedOn: DateString,
-    expiresOn: DateString, status: Type.String(),
+    number: Type.String(),
+    holderNin: Type.String(),
+    categories: Type.Array(Type.String()),
+    issuedOn: DateString,
+    expiresOn: DateString,
+    status: Type.String(),
   }),
   'land-titles': Type.Object({
-    titleNumber: Type.String(), regionCode: Type.String(), departmentCode: Type.String(), locality: Type.String(),
-    areaM2: Type.Integer(), landUse: Type.String(), ownerNin: Type.String(), acquiredOn: DateString,
+    titleNumber: Type.String(),
+    regionCode: Type.String(),
+    departmentCode: Type.String(),
+    locality: Type.String(),
+    areaM2: Type.Integer(),
+    landUse: Type.String(),
+    ownerNin: Type.String(),
+    acquiredOn: DateString,
     encumbrances: Nullable(Type.String()),
   }),
   'tax-records': Type.Object({
-    taxpayerNin: Type.String(), year: Type.Integer(), taxId: Type.String(), status: Type.String(),
-    declaredIncome: Type.Integer(), taxDue: Type.Integer(), taxPaid: Type.Integer(),
+    taxpayerNin: Type.String(),
+    year: Type.Integer(),
+    taxId: Type.String(),
+    status: Type.String(),
+    declaredIncome: Type.Integer(),
+    taxDue: Type.Integer(),
+    taxPaid: Type.Integer(),
   }),
   diplomas: Type.Object({
-    number: Type.String(), holderNin: Type.String(), diplomaType: Type.String(), field: Type.String(),
-    institution: Type.String(), year: Type.Integer(), mention: Nullable(Type.String()),
+    number: Type.String(),
+    holderNin: Type.String(),
+    diplomaType: Type.String(),
+    field: Type.String(),
+    institution: Type.String(),
+    year: Type.Integer(),
+    mention: Nullable(Type.String()),
   }),
   'pension-records': Type.Object({
-    socialSecurityNumber: Type.String(), holderNin: Type.String(), scheme: Type.String(), employer: Type.String(),
-    affiliatedOn: DateString, contributionMonths: Type.Integer(), status: Type.String(), monthlyPension: Nullable(Type.Integer()),
+    socialSecurityNumber: Type.String(),
+    holderNin: Type.String(),
+    scheme: Type.String(),
+    employer: Type.String(),
+    affiliatedOn: DateString,
+    contributionMonths: Type.Integer(),
+    status: Type.String(),
+    monthlyPension: Nullable(Type.Integer()),
   }),
 };
 
@@ -81,9 +115,17 @@ const recordTitles: Record<RecordKind, [string, string]> = {
 };
 
 const Organisation = Type.Object({
-  id: Type.String({ format: 'uuid' }), identifier: Type.String(), kind: Type.String(), name: Type.String(),
-  shortName: Type.String(), email: Nullable(Type.String()), phone: Nullable(Type.String()),
-  website: Nullable(Type.String()), status: Type.String(), country: Type.String(), fictional: Type.Boolean(),
+  id: Type.String({ format: 'uuid' }),
+  identifier: Type.String(),
+  kind: Type.String(),
+  name: Type.String(),
+  shortName: Type.String(),
+  email: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  website: Nullable(Type.String()),
+  status: Type.String(),
+  country: Type.String(),
+  fictional: Type.Boolean(),
   createdAt: Type.String(),
 });
 
@@ -92,13 +134,15 @@ const PeopleQuery = Type.Object(
   {
     region: Type.Optional(Type.String({ maxLength: 16, description: 'ISO 3166-2 region code, e.g. SN-DK' })),
     familyName: Type.Optional(Type.String({ maxLength: 100 })),
-    after: Type.Optional(Type.String({ maxLength: 32, description: 'Cursor: the last NIN of the previous page' })),
+    after: Type.Optional(
+      Type.String({ maxLength: 32, description: 'Cursor: the last NIN of the previous page' }),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
   },
   { additionalProperties: false },
 );
 
-export async function registriesRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+export async function registriesRoutes(app: FastifyInstance, opts: { ctx: RegistriesDeps }): Promise<void> {
   const { ctx } = opts;
   app.addSchema(Person);
   const common = { config: { access: 'authenticated' as const } };
@@ -115,7 +159,12 @@ export async function registriesRoutes(app: FastifyInstance, opts: { ctx: AppCon
         response: {
           200: Type.Object({
             registries: Type.Array(
-              Type.Object({ code: Type.String(), title: Type.String(), owner: Type.String(), records: Type.Integer() }),
+              Type.Object({
+                code: Type.String(),
+                title: Type.String(),
+                owner: Type.String(),
+                records: Type.Integer(),
+              }),
             ),
           }),
         },
@@ -152,7 +201,13 @@ export async function registriesRoutes(app: FastifyInstance, opts: { ctx: AppCon
         response: { 200: PersonRef },
       },
     },
-    async (request) => getPerson(ctx, requireActor(request), (request.params as Static<typeof NinParams>).nin, originOf(request)),
+    async (request) =>
+      getPerson(
+        ctx,
+        requireActor(request),
+        (request.params as Static<typeof NinParams>).nin,
+        originOf(request),
+      ),
   );
 
   app.get(
@@ -175,7 +230,13 @@ export async function registriesRoutes(app: FastifyInstance, opts: { ctx: AppCon
         },
       },
     },
-    async (request) => getFamily(ctx, requireActor(request), (request.params as Static<typeof NinParams>).nin, originOf(request)),
+    async (request) =>
+      getFamily(
+        ctx,
+        requireActor(request),
+        (request.params as Static<typeof NinParams>).nin,
+        originOf(request),
+      ),
   );
 
   for (const kind of Object.keys(recordSchemas) as RecordKind[]) {
@@ -193,7 +254,13 @@ export async function registriesRoutes(app: FastifyInstance, opts: { ctx: AppCon
         },
       },
       async (request) => ({
-        records: await listRecords(ctx, requireActor(request), kind, (request.params as Static<typeof NinParams>).nin, originOf(request)),
+        records: await listRecords(
+          ctx,
+          requireActor(request),
+          kind,
+          (request.params as Static<typeof NinParams>).nin,
+          originOf(request),
+        ),
       }),
     );
   }
@@ -219,11 +286,17 @@ export async function registriesRoutes(app: FastifyInstance, opts: { ctx: AppCon
       },
     },
     async (request) => ({
-      organisations: await listOrganisations(ctx, requireActor(request), (request.query as Static<typeof OrgQuery>).kind),
+      organisations: await listOrganisations(
+        ctx,
+        requireActor(request),
+        (request.query as Static<typeof OrgQuery>).kind,
+      ),
     }),
   );
 
-  const OrgParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'UUID or identifier (e.g. DGID)' }) });
+  const OrgParams = Type.Object({
+    id: Type.String({ minLength: 1, maxLength: 64, description: 'UUID or identifier (e.g. DGID)' }),
+  });
   app.get(
     '/registries/organisations/:id',
     {
@@ -236,6 +309,7 @@ export async function registriesRoutes(app: FastifyInstance, opts: { ctx: AppCon
         response: { 200: Organisation },
       },
     },
-    async (request) => getOrganisation(ctx, requireActor(request), (request.params as Static<typeof OrgParams>).id),
+    async (request) =>
+      getOrganisation(ctx, requireActor(request), (request.params as Static<typeof OrgParams>).id),
   );
 }

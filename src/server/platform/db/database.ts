@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { from as copyFromStream } from 'pg-copy-streams';
@@ -27,7 +27,11 @@ export interface Database extends SqlSession {
    * Bulk load with COPY: rows are streamed to the server in chunks, never built in memory as one
    * statement. Returns the number of rows written.
    */
-  copyRows(table: string, columns: readonly string[], rows: AsyncIterable<unknown[]> | Iterable<unknown[]>): Promise<number>;
+  copyRows(
+    table: string,
+    columns: readonly string[],
+    rows: AsyncIterable<unknown[]> | Iterable<unknown[]>,
+  ): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -52,7 +56,9 @@ function quoteIdent(name: string): string {
 
 /** An array as a PostgreSQL array literal: {"a","b"}; null elements as NULL. */
 function arrayLiteral(values: readonly unknown[]): string {
-  const items = values.map((v) => (v === null || v === undefined ? 'NULL' : `"${String(v).replace(/["\\]/g, '\\$&')}"`));
+  const items = values.map((v) =>
+    v === null || v === undefined ? 'NULL' : `"${String(v).replace(/["\\]/g, '\\$&')}"`,
+  );
   return `{${items.join(',')}}`;
 }
 
@@ -67,7 +73,9 @@ export function encodeCopyValue(value: unknown): string {
   else if (Array.isArray(value)) s = arrayLiteral(value);
   else if (typeof value === 'object') s = JSON.stringify(value);
   else s = String(value);
-  return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  return s.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
 }
 
 async function* copyChunks(

@@ -48,8 +48,14 @@ describe.each(testEngines())('migrations on %s', (kind) => {
     const t = await createTestDatabase(kind);
     try {
       const dir = copyOfMigrations();
-      writeFileSync(join(dir, '29990101000000_test_widgets.sql'), 'CREATE TABLE widgets (id int PRIMARY KEY);');
-      writeFileSync(join(dir, '29990101000001_test_broken.sql'), 'CREATE TABLE broken (id int PRIMARY KEY); SELECT no_such_fn();');
+      writeFileSync(
+        join(dir, '29990101000000_test_widgets.sql'),
+        'CREATE TABLE widgets (id int PRIMARY KEY);',
+      );
+      writeFileSync(
+        join(dir, '29990101000001_test_broken.sql'),
+        'CREATE TABLE broken (id int PRIMARY KEY); SELECT no_such_fn();',
+      );
       const error = await migrate(t.database, dir).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationError);
       expect((error as Error).message).toMatch(/29990101000001_test_broken\.sql" failed/);
@@ -65,7 +71,9 @@ describe.each(testEngines())('migrations on %s', (kind) => {
   it('refuse a database that has a migration this version does not know', async () => {
     const t = await createTestDatabase(kind);
     try {
-      await t.database.query("INSERT INTO schema_migrations (name, checksum) VALUES ('29990101000000_future_x.sql', 'x')");
+      await t.database.query(
+        "INSERT INTO schema_migrations (name, checksum) VALUES ('29990101000000_future_x.sql', 'x')",
+      );
       await expect(migrate(t.database)).rejects.toThrow(/does not know/);
     } finally {
       await t.dispose();

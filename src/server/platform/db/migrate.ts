@@ -49,7 +49,8 @@ export async function migrate(database: Database, dir = defaultMigrationsDir): P
   const migrations = readMigrations(dir);
   return database.transaction(async (session) => {
     // Two nodes starting together: the second waits here, then finds nothing left to apply.
-    if (database.kind === 'postgres') await session.query('SELECT pg_advisory_xact_lock($1)', [migrationLockKey]);
+    if (database.kind === 'postgres')
+      await session.query('SELECT pg_advisory_xact_lock($1)', [migrationLockKey]);
     await session.exec(`
       CREATE TABLE IF NOT EXISTS schema_migrations (
         name text PRIMARY KEY,
@@ -80,14 +81,19 @@ export async function migrate(database: Database, dir = defaultMigrationsDir): P
       }
       const last = report.applied.at(-1) ?? [...applied.keys()].at(-1);
       if (last && m.name < last) {
-        throw new MigrationError(`migration "${m.name}" is older than the applied "${last}"; migrations are forward-only`);
+        throw new MigrationError(
+          `migration "${m.name}" is older than the applied "${last}"; migrations are forward-only`,
+        );
       }
       try {
         await session.exec(m.sql);
       } catch (err) {
         throw new MigrationError(`migration "${m.name}" failed: ${(err as Error).message}`);
       }
-      await session.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [m.name, m.checksum]);
+      await session.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [
+        m.name,
+        m.checksum,
+      ]);
       report.applied.push(m.name);
     }
     return report;

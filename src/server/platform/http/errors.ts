@@ -42,9 +42,13 @@ export function problemFromError(error: unknown): { problem: Problem; internal: 
   if (e?.validation) {
     const errors = invalidParams(e);
     return {
-      problem: new Problem('validation-failed', errors.map((x) => `${x.in}${x.pointer} ${x.detail}`).join('; '), {
-        errors,
-      }),
+      problem: new Problem(
+        'validation-failed',
+        errors.map((x) => `${x.in}${x.pointer} ${x.detail}`).join('; '),
+        {
+          errors,
+        },
+      ),
       internal: false,
     };
   }
@@ -52,12 +56,17 @@ export function problemFromError(error: unknown): { problem: Problem; internal: 
   if (slug) return { problem: new Problem(slug, e.message), internal: false };
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status === 429) return { problem: new Problem('rate-limited'), internal: false };
-  if (status >= 400 && status < 500) return { problem: new Problem('bad-request', e.message), internal: false };
+  if (status >= 400 && status < 500)
+    return { problem: new Problem('bad-request', e.message), internal: false };
   return { problem: new Problem('internal-error'), internal: true };
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
-  const body: ProblemBody = { ...problem.toBody(), instance: request.url.split('?')[0], requestId: request.id };
+  const body: ProblemBody = {
+    ...problem.toBody(),
+    instance: request.url.split('?')[0],
+    requestId: request.id,
+  };
   return reply.status(problem.status).type('application/problem+json').send(body);
 }
 

@@ -1,5 +1,5 @@
-import type { CountryProfile, Region } from '../../../../shared/countries/index.ts';
 import type { DemoData } from '../../../../shared/countries/demo-data/index.ts';
+import type { CountryProfile, Region } from '../../../../shared/countries/index.ts';
 import { createRandom, type Random } from './prng.ts';
 
 /**
@@ -13,20 +13,60 @@ const updatedAt = `${referenceYear}-01-01T00:00:00.000Z`;
 
 export const seedColumns = {
   people: [
-    'nin', 'given_names', 'family_name', 'sex', 'birth_date', 'birth_place', 'nationality', 'father_nin',
-    'mother_nin', 'civil_status', 'spouse_nin', 'region_code', 'department_code', 'locality', 'address_line',
-    'phone', 'email', 'death_date', 'updated_at',
+    'nin',
+    'given_names',
+    'family_name',
+    'sex',
+    'birth_date',
+    'birth_place',
+    'nationality',
+    'father_nin',
+    'mother_nin',
+    'civil_status',
+    'spouse_nin',
+    'region_code',
+    'department_code',
+    'locality',
+    'address_line',
+    'phone',
+    'email',
+    'death_date',
+    'updated_at',
   ],
-  vehicles: ['plate', 'vin', 'make', 'model', 'year', 'colour', 'category', 'owner_nin', 'first_registered', 'status'],
+  vehicles: [
+    'plate',
+    'vin',
+    'make',
+    'model',
+    'year',
+    'colour',
+    'category',
+    'owner_nin',
+    'first_registered',
+    'status',
+  ],
   driving_licences: ['number', 'holder_nin', 'categories', 'issued_on', 'expires_on', 'status'],
   land_titles: [
-    'title_number', 'region_code', 'department_code', 'locality', 'area_m2', 'land_use', 'owner_nin', 'acquired_on',
+    'title_number',
+    'region_code',
+    'department_code',
+    'locality',
+    'area_m2',
+    'land_use',
+    'owner_nin',
+    'acquired_on',
     'encumbrances',
   ],
   tax_records: ['taxpayer_nin', 'year', 'tax_id', 'status', 'declared_income', 'tax_due', 'tax_paid'],
   diplomas: ['number', 'holder_nin', 'diploma_type', 'field', 'institution', 'year', 'mention'],
   pension_records: [
-    'social_security_number', 'holder_nin', 'scheme', 'employer', 'affiliated_on', 'contribution_months', 'status',
+    'social_security_number',
+    'holder_nin',
+    'scheme',
+    'employer',
+    'affiliated_on',
+    'contribution_months',
+    'status',
     'monthly_pension',
   ],
 } as const;
@@ -72,7 +112,9 @@ export interface GenerateOptions {
   chunkSize?: number;
 }
 
-export function* generatePopulation(options: GenerateOptions): Generator<{ chunk: SeedChunk; done: number; demoCitizens: string[] }> {
+export function* generatePopulation(
+  options: GenerateOptions,
+): Generator<{ chunk: SeedChunk; done: number; demoCitizens: string[] }> {
   const { profile, demo, people: total } = options;
   const chunkSize = options.chunkSize ?? 10_000;
   const rnd: Random = createRandom(`${options.seed}:${profile.code}`);
@@ -100,7 +142,9 @@ export function* generatePopulation(options: GenerateOptions): Generator<{ chunk
     const birthPlace = rnd.pick(birthRegion.departments).name;
     const home = { region, department, locality, address, birthPlace };
 
-    const members: Array<Person & { father?: string; mother?: string; spouse?: string; civil: string; death?: string }> = [];
+    const members: Array<
+      Person & { father?: string; mother?: string; spouse?: string; civil: string; death?: string }
+    > = [];
     const newPerson = (sex: 'male' | 'female', age: number, familyStem: string): Person => {
       const nin = makeNationalId(profile, index++, sex);
       const names = sex === 'male' ? demo.maleGivenNames : demo.femaleGivenNames;
@@ -123,10 +167,17 @@ export function* generatePopulation(options: GenerateOptions): Generator<{ chunk
       // In Senegal a married woman keeps her own family name in the civil registry.
       const mother = newPerson('female', motherAge, rnd.pick(demo.familyNames));
       const widowed = fatherAge > 62 && rnd.chance(0.3);
-      const fatherRow = { ...father, civil: 'married', spouse: mother.nin, alive: !widowed, ...(widowed ? { death: isoDate(referenceYear - rnd.int(1, 8), rnd.int(1, 12), rnd.int(1, 28)) } : {}) };
+      const fatherRow = {
+        ...father,
+        civil: 'married',
+        spouse: mother.nin,
+        alive: !widowed,
+        ...(widowed ? { death: isoDate(referenceYear - rnd.int(1, 8), rnd.int(1, 12), rnd.int(1, 28)) } : {}),
+      };
       members.push(fatherRow, { ...mother, civil: widowed ? 'widowed' : 'married', spouse: father.nin });
       const maxChildAge = Math.min(motherAge, fatherAge) - 17;
-      const children = household === 0 ? 3 : maxChildAge > 0 ? rnd.int(0, Math.min(7, Math.ceil(maxChildAge / 3))) : 0;
+      const children =
+        household === 0 ? 3 : maxChildAge > 0 ? rnd.int(0, Math.min(7, Math.ceil(maxChildAge / 3))) : 0;
       for (let k = 0; k < children && index < total; k++) {
         const age = rnd.int(0, Math.max(0, Math.min(maxChildAge, 40)));
         const sex = rnd.chance(0.5) ? 'male' : 'female';
@@ -140,11 +191,29 @@ export function* generatePopulation(options: GenerateOptions): Generator<{ chunk
     for (const m of members) {
       const adult = m.age >= 18;
       const email =
-        adult && rnd.chance(0.25) ? `${ascii(m.givenNames.split(' ')[0]!)}.${ascii(m.familyName)}${rnd.int(1, 99)}@${rnd.pick(demo.emailDomains)}` : null;
+        adult && rnd.chance(0.25)
+          ? `${ascii(m.givenNames.split(' ')[0]!)}.${ascii(m.familyName)}${rnd.int(1, 99)}@${rnd.pick(demo.emailDomains)}`
+          : null;
       chunk.people.push([
-        m.nin, m.givenNames, m.familyName, m.sex, birthDate(m.age), home.birthPlace, profile.code, m.father ?? null,
-        m.mother ?? null, m.civil, m.spouse ?? null, home.region.code, home.department.code, home.locality,
-        home.address, adult && rnd.chance(0.85) ? phone() : null, email, m.death ?? null, updatedAt,
+        m.nin,
+        m.givenNames,
+        m.familyName,
+        m.sex,
+        birthDate(m.age),
+        home.birthPlace,
+        profile.code,
+        m.father ?? null,
+        m.mother ?? null,
+        m.civil,
+        m.spouse ?? null,
+        home.region.code,
+        home.department.code,
+        home.locality,
+        home.address,
+        adult && rnd.chance(0.85) ? phone() : null,
+        email,
+        m.death ?? null,
+        updatedAt,
       ]);
       if (!m.alive) continue;
       addRecords(m, home);
@@ -163,8 +232,15 @@ export function* generatePopulation(options: GenerateOptions): Generator<{ chunk
       const serial = serials.vehicle++;
       const year = rnd.int(Math.max(1995, referenceYear - 30), referenceYear - 1);
       chunk.vehicles.push([
-        demo.plate(home.region.plateCode, serial), `JKO${pad(serial, 14)}`, v.make, v.model, year,
-        rnd.pick(demo.colours), v.category, nin, isoDate(Math.max(year, referenceYear - age + 18), rnd.int(1, 12), rnd.int(1, 28)),
+        demo.plate(home.region.plateCode, serial),
+        `JKO${pad(serial, 14)}`,
+        v.make,
+        v.model,
+        year,
+        rnd.pick(demo.colours),
+        v.category,
+        nin,
+        isoDate(Math.max(year, referenceYear - age + 18), rnd.int(1, 12), rnd.int(1, 28)),
         rnd.chance(0.01) ? 'stolen' : 'registered',
       ]);
     }
@@ -173,30 +249,45 @@ export function* generatePopulation(options: GenerateOptions): Generator<{ chunk
       const issuedYear = rnd.int(referenceYear - Math.min(age - 18, 14), referenceYear - 1);
       const expires = issuedYear + 10;
       chunk.driving_licences.push([
-        `${profile.code}-DL-${pad(serial, 9)}`, nin, rnd.chance(0.2) ? ['A', 'B'] : rnd.chance(0.05) ? ['B', 'C', 'D'] : ['B'],
-        isoDate(issuedYear, rnd.int(1, 12), rnd.int(1, 28)), isoDate(expires, rnd.int(1, 12), rnd.int(1, 28)),
+        `${profile.code}-DL-${pad(serial, 9)}`,
+        nin,
+        rnd.chance(0.2) ? ['A', 'B'] : rnd.chance(0.05) ? ['B', 'C', 'D'] : ['B'],
+        isoDate(issuedYear, rnd.int(1, 12), rnd.int(1, 28)),
+        isoDate(expires, rnd.int(1, 12), rnd.int(1, 28)),
         expires < referenceYear ? 'expired' : rnd.chance(0.02) ? 'suspended' : 'valid',
       ]);
     }
     if (age >= 30 && rnd.chance(0.07)) {
       const serial = serials.title++;
       chunk.land_titles.push([
-        `TF ${serial + 1}/${home.region.plateCode}`, home.region.code, home.department.code, home.locality,
-        rnd.int(150, 5000), rnd.pick(demo.landUses), nin,
+        `TF ${serial + 1}/${home.region.plateCode}`,
+        home.region.code,
+        home.department.code,
+        home.locality,
+        rnd.int(150, 5000),
+        rnd.pick(demo.landUses),
+        nin,
         isoDate(rnd.int(referenceYear - (age - 25), referenceYear - 1), rnd.int(1, 12), rnd.int(1, 28)),
-        rnd.chance(0.12) ? `Hypothèque ${rnd.pick(demo.organisations.filter((o) => o.kind === 'bank')).shortName}` : null,
+        rnd.chance(0.12)
+          ? `Hypothèque ${rnd.pick(demo.organisations.filter((o) => o.kind === 'bank')).shortName}`
+          : null,
       ]);
     }
     const working = age >= 22 && age <= 62 && rnd.chance(0.45);
     if (working) {
       const serial = serials.tax++;
-      const income = Math.round(600_000 * Math.exp(rnd.next() * 3.9) / 1000) * 1000;
+      const income = Math.round((600_000 * Math.exp(rnd.next() * 3.9)) / 1000) * 1000;
       const exempt = income < 900_000 && rnd.chance(0.5);
       for (let y = referenceYear - 3; y < referenceYear; y++) {
         const due = exempt ? 0 : Math.round((income * (0.1 + rnd.next() * 0.1)) / 100) * 100;
         const arrears = !exempt && rnd.chance(0.1);
         chunk.tax_records.push([
-          nin, y, `${profile.code}T${pad(serial, 9)}`, exempt ? 'exempt' : arrears ? 'arrears' : 'up_to_date', income, due,
+          nin,
+          y,
+          `${profile.code}T${pad(serial, 9)}`,
+          exempt ? 'exempt' : arrears ? 'arrears' : 'up_to_date',
+          income,
+          due,
           arrears ? Math.round(due * rnd.next()) : due,
         ]);
       }
@@ -204,12 +295,26 @@ export function* generatePopulation(options: GenerateOptions): Generator<{ chunk
     for (const d of demo.diplomas) {
       // Each diploma needs the one before it: the shares are conditional on holding the previous one.
       const share =
-        d.level === 'school' ? (d.minAge <= 12 ? 0.7 : 0.6) : d.minAge <= 22 ? 0.45 : d.minAge <= 24 ? 0.4 : 0.15;
+        d.level === 'school'
+          ? d.minAge <= 12
+            ? 0.7
+            : 0.6
+          : d.minAge <= 22
+            ? 0.45
+            : d.minAge <= 24
+              ? 0.4
+              : 0.15;
       if (age < d.minAge || !rnd.chance(share)) break;
       const serial = serials.diploma++;
-      const institution = rnd.pick(d.level === 'school' ? demo.institutions.school : demo.institutions.university);
+      const institution = rnd.pick(
+        d.level === 'school' ? demo.institutions.school : demo.institutions.university,
+      );
       chunk.diplomas.push([
-        `${profile.code}-DIP-${pad(serial, 10)}`, nin, d.type, rnd.pick(d.fields), institution,
+        `${profile.code}-DIP-${pad(serial, 10)}`,
+        nin,
+        d.type,
+        rnd.pick(d.fields),
+        institution,
         Math.min(referenceYear - 1, referenceYear - 1 - age + d.minAge + rnd.int(0, 2)),
         rnd.chance(0.3) ? rnd.pick(['Passable', 'Assez bien', 'Bien', 'Très bien']) : null,
       ]);
@@ -222,14 +327,27 @@ export function* generatePopulation(options: GenerateOptions): Generator<{ chunk
       const retired = age >= 60;
       const months = Math.min(age, 60) * 12 - affiliatedAge * 12 - rnd.int(0, 24);
       chunk.pension_records.push([
-        `${scheme}-${pad(serial, 9)}`, nin, scheme, rnd.pick(demo.employers),
-        isoDate(referenceYear - 1 - age + affiliatedAge, rnd.int(1, 12), rnd.int(1, 28)), Math.max(0, months),
-        retired ? 'retired' : 'active', retired ? Math.round((40_000 + rnd.next() * 360_000) / 100) * 100 : null,
+        `${scheme}-${pad(serial, 9)}`,
+        nin,
+        scheme,
+        rnd.pick(demo.employers),
+        isoDate(referenceYear - 1 - age + affiliatedAge, rnd.int(1, 12), rnd.int(1, 28)),
+        Math.max(0, months),
+        retired ? 'retired' : 'active',
+        retired ? Math.round((40_000 + rnd.next() * 360_000) / 100) * 100 : null,
       ]);
     }
   }
 }
 
 function emptyChunk(): SeedChunk {
-  return { people: [], vehicles: [], driving_licences: [], land_titles: [], tax_records: [], diplomas: [], pension_records: [] };
+  return {
+    people: [],
+    vehicles: [],
+    driving_licences: [],
+    land_titles: [],
+    tax_records: [],
+    diplomas: [],
+    pension_records: [],
+  };
 }

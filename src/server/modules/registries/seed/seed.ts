@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CountryProfile } from '../../../../shared/countries/index.ts';
 import { getDemoData } from '../../../../shared/countries/demo-data/index.ts';
+import type { CountryProfile } from '../../../../shared/countries/index.ts';
 import type { Database } from '../../../platform/db/database.ts';
 import { generatePopulation, type SeedTable, seedColumns } from './generate.ts';
 import { nameUuid } from './prng.ts';
@@ -47,30 +47,60 @@ export async function seedDemoCountry(database: Database, options: SeedOptions):
 
   const orgId = (identifier: string) => nameUuid(`${profile.code}:organisation:${identifier}`);
   const organisations = demo.organisations.map((o) => [
-    orgId(o.identifier), o.identifier, o.kind, o.name, o.shortName, o.email, o.phone, o.website ?? null, 'active',
-    profile.code, o.fictional,
+    orgId(o.identifier),
+    o.identifier,
+    o.kind,
+    o.name,
+    o.shortName,
+    o.email,
+    o.phone,
+    o.website ?? null,
+    'active',
+    profile.code,
+    o.fictional,
   ]);
   await database.copyRows(
     'organisations',
-    ['id', 'identifier', 'kind', 'name', 'short_name', 'email', 'phone', 'website', 'status', 'country', 'fictional'],
+    [
+      'id',
+      'identifier',
+      'kind',
+      'name',
+      'short_name',
+      'email',
+      'phone',
+      'website',
+      'status',
+      'country',
+      'fictional',
+    ],
     organisations,
   );
   const registryRows = Object.entries(demo.registryOwners).map(([code, owner]) => [
-    code, registryTitles[code] ?? code, orgId(owner),
+    code,
+    registryTitles[code] ?? code,
+    orgId(owner),
   ]);
   await database.copyRows('registries', ['code', 'title', 'owner_id'], registryRows);
 
   const summary: SeedSummary = {
     organisations: organisations.length,
     registries: registryRows.length,
-    people: 0, vehicles: 0, driving_licences: 0, land_titles: 0, tax_records: 0, diplomas: 0, pension_records: 0,
+    people: 0,
+    vehicles: 0,
+    driving_licences: 0,
+    land_titles: 0,
+    tax_records: 0,
+    diplomas: 0,
+    pension_records: 0,
   };
   let demoCitizens: string[] = [];
   options.onProgress?.(0, people);
   for (const { chunk, done, demoCitizens: dc } of generatePopulation({ profile, demo, people, seed })) {
     demoCitizens = dc;
     for (const table of Object.keys(seedColumns) as SeedTable[]) {
-      if (chunk[table].length) summary[table] += await database.copyRows(table, seedColumns[table], chunk[table]);
+      if (chunk[table].length)
+        summary[table] += await database.copyRows(table, seedColumns[table], chunk[table]);
     }
     options.onProgress?.(done, people);
   }
@@ -101,10 +131,19 @@ export async function demoCitizens(database: Database): Promise<DemoCitizen[]> {
     'SELECT demo_citizens FROM seed_runs ORDER BY created_at DESC LIMIT 1',
   );
   if (!run) return [];
-  const rows = await database.query<{ nin: string; given_names: string; family_name: string; birth_date: string }>(
+  const rows = await database.query<{
+    nin: string;
+    given_names: string;
+    family_name: string;
+    birth_date: string;
+  }>(
     "SELECT nin, given_names, family_name, to_char(birth_date, 'YYYY-MM-DD') AS birth_date FROM people WHERE nin = ANY($1) ORDER BY birth_date",
     [run.demo_citizens],
   );
-  return rows.map((r) => ({ nin: r.nin, givenNames: r.given_names, familyName: r.family_name, birthDate: r.birth_date }));
+  return rows.map((r) => ({
+    nin: r.nin,
+    givenNames: r.given_names,
+    familyName: r.family_name,
+    birthDate: r.birth_date,
+  }));
 }
-
