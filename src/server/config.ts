@@ -118,7 +118,7 @@ function readSecret(name: string, env: Env): string | undefined {
 
 const variables = {
   JOKKO_ENV: {
-    doc: 'development (default), test or production. Production refuses development defaults for secrets and warns about others.',
+    doc: 'development (default), test or production. Production warns loudly about development defaults (PUBLIC_URL, HOST, embedded database).',
     parse: (raw: string | undefined, env: Env) =>
       oneOf(environments, env.NODE_ENV === 'production' ? 'production' : 'development')(raw),
   },

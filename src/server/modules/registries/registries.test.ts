@@ -251,3 +251,17 @@ describe('the demo population', () => {
     }
   });
 });
+
+describe('population size', () => {
+  it('is exactly what was asked for, whatever the last household would have been', async () => {
+    const t = await createTestDatabase('pglite');
+    try {
+      for (const people of [1, 2, 37, 101]) {
+        const summary = await seedDemoCountry(t.database, { profile: sn, people, seed: `size-${people}`, reset: true });
+        expect(summary.people, String(people)).toBe(people);
+      }
+    } finally {
+      await t.dispose();
+    }
+  });
+});

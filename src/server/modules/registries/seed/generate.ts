@@ -153,7 +153,8 @@ export function* generatePopulation(
     };
 
     // The first household is a family with children: its members are the demo citizens.
-    const single = household > 0 && rnd.chance(0.14);
+    // A couple needs two places: with one left, the last household is a single adult (exact --people).
+    const single = (household > 0 && rnd.chance(0.14)) || total - index < 2;
     if (single) {
       const sex = rnd.chance(0.5) ? 'male' : 'female';
       const age = rnd.int(18, 85);
