@@ -257,7 +257,12 @@ describe('population size', () => {
     const t = await createTestDatabase('pglite');
     try {
       for (const people of [1, 2, 37, 101]) {
-        const summary = await seedDemoCountry(t.database, { profile: sn, people, seed: `size-${people}`, reset: true });
+        const summary = await seedDemoCountry(t.database, {
+          profile: sn,
+          people,
+          seed: `size-${people}`,
+          reset: true,
+        });
         expect(summary.people, String(people)).toBe(people);
       }
     } finally {
