@@ -66,11 +66,13 @@ describe.skipIf(!hasBrowser())('web shell in Chromium', () => {
     expect(api.headers()['content-type']).toMatch(/problem\+json/);
   });
 
-  it('renders the interactive API reference with every module's operations', async () => {
+  it('renders the interactive API reference with the operations of every module', async () => {
     await page.goto(`${url}/docs/`);
     await page.waitForSelector('.opblock-tag');
     expect(await page.locator('.opblock-tag').allInnerTexts()).toEqual(['platform', 'audit', 'registries']);
-    expect(await page.locator('.opblock-summary-path', { hasText: '/v1/registries/people/{nin}' }).count()).toBeGreaterThan(0);
+    expect(
+      await page.locator('.opblock-summary-path', { hasText: '/v1/registries/people/{nin}' }).count(),
+    ).toBeGreaterThan(0);
   });
 
   it('runs under the strict Content-Security-Policy without violations', async () => {
