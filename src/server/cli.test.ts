@@ -144,6 +144,29 @@ describe('jokko CLI', () => {
     expect(await stop(second.child)).toBe(0);
   }, 180_000);
 
+  it('creates an operator key that works on the API, and revokes it', async () => {
+    const created = await run(
+      ['api-key', 'create', '--label', 'test ops', '--actor-id', 'op-moussa', '--role', 'registries:read'],
+      embedded,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const id = /Created API key ([0-9a-f-]{36})/.exec(created.stdout)?.[1];
+    const key = /^(jk_\S+)$/m.exec(created.stdout)?.[1];
+    expect(id && key).toBeTruthy();
+    const server = await start(embedded);
+    children.push(server.child);
+    const auth = { authorization: `Bearer ${key}` };
+    expect((await fetch(`${server.url}/v1/registries`, { headers: auth })).status).toBe(200);
+    expect(await stop(server.child)).toBe(0);
+
+    expect((await run(['api-key', 'revoke', id!], embedded)).code).toBe(0);
+    const again = await start(embedded);
+    children.push(again.child);
+    expect((await fetch(`${again.url}/v1/registries`, { headers: auth })).status).toBe(401);
+    expect(await stop(again.child)).toBe(0);
+    expect((await run(['api-key', 'revoke', 'not-a-uuid'], embedded)).code).toBe(2);
+  }, 180_000);
+
   it('verifies the audit log, then names the entry an administrator edited', async () => {
     const ok = await run(['audit', 'verify'], embedded);
     expect(ok.code, ok.stderr).toBe(0);

@@ -10,7 +10,9 @@ import {
 } from './config.ts';
 import { startPlatform } from './main.ts';
 import { createAuditLog, verifyAuditLog } from './modules/audit/index.ts';
+import { createApiKey, revokeApiKey } from './modules/identity/index.ts';
 import { createProgressBar, seedDemoCountry } from './modules/registries/index.ts';
+import { actorKinds } from './platform/actor.ts';
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { openConfiguredDatabase } from './platform/db/open.ts';
@@ -115,6 +117,74 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
           `Seeded ${summary.people} people in ${seconds.toFixed(1)} s (${Math.round(summary.people / seconds)} people/s).`,
         );
         out(JSON.stringify(summary));
+      });
+    });
+
+  const apiKey = program.command('api-key').description('Bearer API keys for operators and integrations.');
+  apiKey
+    .command('create')
+    .description('Create a key and print it once (only its hash is stored).')
+    .requiredOption('--label <text>', 'what the key is for, e.g. "monitoring at ADIE"')
+    .requiredOption('--actor-id <id>', 'who acts with it, as recorded in the audit log')
+    .addOption(new Option('--kind <kind>', 'actor kind').choices([...actorKinds]).default('operator'))
+    .option('--role <role...>', 'rights, e.g. registries:read audit:read audit:verify', [])
+    .option('--expires-in-days <n>', 'expiry', positiveInt)
+    .action(
+      async (opts: {
+        label: string;
+        actorId: string;
+        kind: (typeof actorKinds)[number];
+        role: string[];
+        expiresInDays?: number;
+      }) => {
+        await withDatabase(config(), async (database) => {
+          await migrate(database);
+          const expiresAt = opts.expiresInDays
+            ? new Date(Date.now() + opts.expiresInDays * 86_400_000)
+            : undefined;
+          const { id, key } = await createApiKey(database.db, {
+            label: opts.label,
+            actor: { kind: opts.kind, id: opts.actorId, roles: opts.role },
+            ...(expiresAt ? { expiresAt } : {}),
+          });
+          await createAuditLog(database).record({
+            actor: { kind: 'system', id: 'cli' },
+            action: 'identity.api-key.created',
+            subject: { kind: 'api-key', id },
+            outcome: 'success',
+            details: {
+              label: opts.label,
+              actorKind: opts.kind,
+              actorId: opts.actorId,
+              roles: opts.role,
+              expiresAt: expiresAt?.toISOString() ?? null,
+            },
+          });
+          out(
+            `Created API key ${id} for ${opts.kind} ${opts.actorId} (${opts.role.join(', ') || 'no roles'}).`,
+          );
+          out('The key is shown once; store it in a secret manager:');
+          out(key);
+        });
+      },
+    );
+  apiKey
+    .command('revoke')
+    .description('Revoke a key by its id; it stops working at once on every node.')
+    .argument('<id>', 'the key id printed at creation')
+    .action(async (id: string) => {
+      if (!/^[0-9a-f-]{36}$/i.test(id))
+        throw new CliFailure('expected the key id (a UUID) printed at creation', exitCodes.usage);
+      await withDatabase(config(), async (database) => {
+        const revoked = await revokeApiKey(database.db, id, new Date());
+        await createAuditLog(database).record({
+          actor: { kind: 'system', id: 'cli' },
+          action: 'identity.api-key.revoked',
+          subject: { kind: 'api-key', id },
+          outcome: revoked ? 'success' : 'failure',
+        });
+        if (!revoked) throw new CliFailure(`no API key with id ${id}`);
+        out(`Revoked API key ${id}.`);
       });
     });
 
