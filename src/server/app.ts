@@ -11,7 +11,7 @@ import { getCountryProfile } from '../shared/countries/index.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { auditRoutes, createAuditLog } from './modules/audit/index.ts';
-import { authenticateApiKey } from './modules/identity/index.ts';
+import { authenticateApiKey, createOidcProvider, oidcRoutes } from './modules/identity/index.ts';
 import { registriesRoutes } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { installErrorHandling, sendProblem } from './platform/http/errors.ts';
@@ -34,7 +34,7 @@ export interface BuildAppOptions {
 export const defaultWebDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 const requestIdPattern = /^[A-Za-z0-9._-]{8,128}$/;
-const apiPrefixes = ['/v1', '/health', '/metrics', '/docs', '/openapi.json', '/oidc'];
+const apiPrefixes = ['/v1', '/health', '/metrics', '/docs', '/openapi.json', '/oidc', '/interaction'];
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
@@ -220,6 +220,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()),
   );
 
+  const oidcDeps = { ...ctx, publicUrl: config.publicUrl, trustProxy: config.trustProxy };
+  await app.register(oidcRoutes, { deps: oidcDeps, provider: await createOidcProvider(oidcDeps) });
   await app.register(auditRoutes, { prefix: '/v1', ctx });
   await app.register(registriesRoutes, { prefix: '/v1', ctx });
 

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { createAuditLog } from './modules/audit/index.ts';
-import { authenticateApiKey, createApiKey } from './modules/identity/index.ts';
+import { authenticateApiKey, createAccount, createApiKey, registerClient } from './modules/identity/index.ts';
+import { demoCitizens } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
 
 /**
@@ -12,6 +14,10 @@ import type { Database } from './platform/db/database.ts';
  */
 export interface DemoCredentials {
   operatorApiKey: string;
+  /** Accounts of the first household: NIN and password. */
+  citizens: Array<{ nin: string; name: string; password: string }>;
+  /** The demo bank as an OpenID Connect relying party. */
+  bankClient: { clientId: string; clientSecret: string; redirectUri: string };
   createdAt: string;
 }
 
@@ -51,7 +57,35 @@ export async function ensureDemoCredentials(
     outcome: 'success',
     details: { label: 'demo operator (embedded mode)', embedded: true },
   });
-  const credentials: DemoCredentials = { operatorApiKey: key, createdAt: new Date().toISOString() };
+  const citizens: DemoCredentials['citizens'] = [];
+  for (const c of await demoCitizens(database)) {
+    // Readable, long and random: fine to type from a terminal, never a common password.
+    const password = `Jokko-${randomBytes(6).toString('base64url')}-demo`;
+    const existing = await database.query('SELECT 1 FROM identity_accounts WHERE nin = $1', [c.nin]);
+    if (existing.length) continue;
+    await createAccount(database, c.nin, password);
+    citizens.push({ nin: c.nin, name: `${c.givenNames} ${c.familyName}`, password });
+  }
+  const bankClient = {
+    clientId: 'demo-bank',
+    clientSecret: randomBytes(32).toString('base64url'),
+    redirectUri: 'http://localhost:4000/callback',
+  };
+  await registerClient(database, {
+    client_id: bankClient.clientId,
+    client_secret: bankClient.clientSecret,
+    client_name: 'Banque Teranga (démo)',
+    redirect_uris: [bankClient.redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  });
+  const credentials: DemoCredentials = {
+    operatorApiKey: key,
+    citizens,
+    bankClient,
+    createdAt: new Date().toISOString(),
+  };
   const path = demoCredentialsPath(config);
   writeFileSync(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);

@@ -4,7 +4,7 @@ import { buildApp } from './app.ts';
 import { type Config, configWarnings, maskUrl } from './config.ts';
 import { ensureDemoCredentials } from './demo.ts';
 import { createAuditLog } from './modules/audit/index.ts';
-import { createProgressBar, demoCitizens, isSeeded, seedDemoCountry } from './modules/registries/index.ts';
+import { createProgressBar, isSeeded, seedDemoCountry } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { openConfiguredDatabase } from './platform/db/open.ts';
@@ -77,11 +77,14 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       say(
         `    try: curl -H "Authorization: Bearer ${demo.operatorApiKey}" ${url ?? config.publicUrl}/v1/registries`,
       );
-      const citizens = await demoCitizens(database);
-      if (citizens.length) {
-        say('  Demo citizens (sign-in arrives with the identity provider):');
-        for (const c of citizens) say(`    ${c.nin}  ${c.givenNames} ${c.familyName}`);
+      if (demo.citizens.length) {
+        say('  Demo citizens (sign in at /oidc with NIN and password):');
+        for (const c of demo.citizens) say(`    ${c.nin}  ${c.password}  ${c.name}`);
       }
+      say(`  Demo bank client: ${demo.bankClient.clientId} / ${demo.bankClient.clientSecret}`);
+      say(
+        `    redirect URI ${demo.bankClient.redirectUri}; discovery at ${url ?? config.publicUrl}/oidc/.well-known/openid-configuration`,
+      );
     }
     say('');
 

@@ -1,1 +1,5 @@
+export { type Account, checkPassword, createAccount, PasswordRefused } from './accounts.ts';
 export { authenticateApiKey, createApiKey, revokeApiKey } from './api-keys.ts';
+export { createOidcProvider, type OidcDeps, registerClient, supportedScopes } from './oidc/provider.ts';
+export { oidcRoutes } from './oidc/routes.ts';
+export { checkPasswordPolicy, passwordHashing } from './passwords.ts';

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../platform/db/database.ts';
+import { checkPasswordPolicy, decoyHash, hashPassword, needsRehash, verifyPassword } from './passwords.ts';
+
+/** Lock-out grows with repeated failures: 5 failures lock for 1 minute, then doubling, up to a day. */
+export const maxFailuresBeforeLock = 5;
+const lockMinutes = (failures: number) =>
+  Math.min(24 * 60, 2 ** Math.max(0, failures - maxFailuresBeforeLock));
+
+export interface Account {
+  id: string;
+  nin: string;
+  status: 'active' | 'locked';
+}
+
+export class PasswordRefused extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`password refused: ${reason}`);
+    this.reason = reason;
+  }
+}
+
+export async function createAccount(database: Database, nin: string, password: string): Promise<Account> {
+  const problem = checkPasswordPolicy(password, nin);
+  if (problem) throw new PasswordRefused(problem);
+  const id = randomUUID();
+  await database.query('INSERT INTO identity_accounts (id, nin, password_hash) VALUES ($1, $2, $3)', [
+    id,
+    nin,
+    await hashPassword(password),
+  ]);
+  return { id, nin, status: 'active' };
+}
+
+export async function findAccount(database: Database, id: string): Promise<Account | undefined> {
+  const [row] = await database.query<Account>(
+    'SELECT id::text AS id, nin, status FROM identity_accounts WHERE id = $1',
+    [id],
+  );
+  return row;
+}
+
+export type PasswordCheck = { ok: true; account: Account } | { ok: false; reason: 'invalid' | 'locked' };
+
+/**
+ * One answer for an unknown NIN and a wrong password, in the same time (a decoy hash is verified
+ * when there is no account), so neither the message nor the timing tells which NINs are enrolled.
+ */
+export async function checkPassword(
+  database: Database,
+  nin: string,
+  password: string,
+  now: Date,
+): Promise<PasswordCheck> {
+  const [row] = await database.query<{
+    id: string;
+    nin: string;
+    status: Account['status'];
+    password_hash: string;
+    failed_attempts: number;
+    locked_until: Date | null;
+  }>(
+    'SELECT id::text AS id, nin, status, password_hash, failed_attempts, locked_until FROM identity_accounts WHERE nin = $1',
+    [nin],
+  );
+  if (!row) {
+    await verifyPassword(await decoyHash(), password);
+    return { ok: false, reason: 'invalid' };
+  }
+  if (row.status === 'locked' || (row.locked_until && new Date(row.locked_until) > now)) {
+    await verifyPassword(await decoyHash(), password);
+    return { ok: false, reason: 'locked' };
+  }
+  if (!(await verifyPassword(row.password_hash, password))) {
+    const failures = row.failed_attempts + 1;
+    const lockedUntil =
+      failures >= maxFailuresBeforeLock ? new Date(now.getTime() + lockMinutes(failures) * 60_000) : null;
+    await database.query(
+      'UPDATE identity_accounts SET failed_attempts = $2, locked_until = $3, updated_at = now() WHERE id = $1',
+      [row.id, failures, lockedUntil],
+    );
+    return { ok: false, reason: lockedUntil ? 'locked' : 'invalid' };
+  }
+  const rehash = needsRehash(row.password_hash) ? await hashPassword(password) : row.password_hash;
+  await database.query(
+    'UPDATE identity_accounts SET failed_attempts = 0, locked_until = NULL, password_hash = $2, updated_at = now() WHERE id = $1',
+    [row.id, rehash],
+  );
+  return { ok: true, account: { id: row.id, nin: row.nin, status: row.status } };
+}

@@ -1,0 +1,166 @@
+import { createServer } from 'node:net';
+import type { ClientMetadata } from 'oidc-provider';
+import * as client from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCountryProfile } from '../../../shared/countries/index.ts';
+import { testEngines } from '../../platform/db/testing.ts';
+import { createTestApp, type TestApp } from '../../testing.ts';
+import { demoCitizens, seedDemoCountry } from '../registries/index.ts';
+import { createAccount, registerClient } from './index.ts';
+
+const password = 'Teranga-2026-jokko!';
+const bank: ClientMetadata & { client_secret: string; redirect_uris: string[] } = {
+  client_id: 'banque-teranga',
+  client_secret: 'a-long-random-secret-for-the-demo-bank-0123456789',
+  client_name: 'Banque Teranga',
+  redirect_uris: ['https://bank.example/callback'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_basic',
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A browser's part of the login: follows redirects by hand, keeping cookies, filling the forms. */
+class Browser {
+  cookies = new Map<string, string>();
+  async go(url: string, init: RequestInit = {}): Promise<Response> {
+    const res = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: {
+        ...(init.headers as Record<string, string>),
+        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
+    });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const [name, ...value] = pair!.split('=');
+      this.cookies.set(name!, value.join('='));
+    }
+    return res;
+  }
+  form(url: string, fields: Record<string, string>) {
+    return this.go(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+}
+
+describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
+  let t: TestApp;
+  let base: string;
+  let nin: string;
+  let config: client.Configuration;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    t = await createTestApp(kind, { PUBLIC_URL: base });
+    await seedDemoCountry(t.db.database, { profile: getCountryProfile('SN'), people: 50, seed: 'oidc' });
+    nin = (await demoCitizens(t.db.database))[0]!.nin;
+    await createAccount(t.db.database, nin, password);
+    await registerClient(t.db.database, bank);
+    await t.app.listen({ host: '127.0.0.1', port });
+    config = await client.discovery(new URL(`${base}/oidc`), bank.client_id, bank.client_secret, undefined, {
+      execute: [client.allowInsecureRequests],
+    });
+  });
+  afterAll(async () => t.dispose());
+
+  async function login(
+    scope: string,
+    pass = password,
+  ): Promise<{ callback: URL; verifier: string; state: string } | Response> {
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: bank.redirect_uris[0]!,
+      scope,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      acr_values: 'low',
+    });
+    const browser = new Browser();
+    let res = await browser.go(url.href);
+    expect(res.status).toBe(303);
+    const interaction = new URL(res.headers.get('location')!, base).href;
+    expect((await browser.go(interaction)).status).toBe(200);
+    res = await browser.form(`${interaction}/login`, { nin, password: pass });
+    if (res.status !== 303) return res;
+    res = await browser.go(new URL(res.headers.get('location')!, base).href);
+    const consent = new URL(res.headers.get('location')!, base).href;
+    const page = await (await browser.go(consent)).text();
+    expect(page).toContain('Autoriser Banque Teranga');
+    res = await browser.form(`${consent}/confirm`, {});
+    res = await browser.go(new URL(res.headers.get('location')!, base).href);
+    return { callback: new URL(res.headers.get('location')!), verifier, state };
+  }
+
+  it('publishes discovery with PKCE S256 only and the Jokko scopes', () => {
+    const meta = config.serverMetadata();
+    expect(meta.issuer).toBe(`${base}/oidc`);
+    expect(meta.code_challenge_methods_supported).toEqual(['S256']);
+    expect(meta.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'nin', 'address']));
+    expect(meta.acr_values_supported).toEqual(['low', 'substantial', 'high']);
+  });
+
+  it('logs a citizen in with code + PKCE and releases registry claims per scope', async () => {
+    const result = await login('openid profile nin');
+    if (result instanceof Response) throw new Error(`login failed: ${result.status}`);
+    expect(result.callback.origin).toBe('https://bank.example');
+    const tokens = await client.authorizationCodeGrant(config, result.callback, {
+      pkceCodeVerifier: result.verifier,
+      expectedState: result.state,
+    });
+    const claims = tokens.claims()!;
+    expect(claims.acr).toBe('low');
+    const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+    expect(info.nin).toBe(nin);
+    expect(info.family_name).toEqual(expect.any(String));
+    expect(info.address).toBeUndefined();
+    const audit = await t.db.database.query<{ action: string }>(
+      "SELECT action FROM audit_log WHERE action LIKE 'identity.%' ORDER BY seq",
+    );
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['identity.login.password', 'identity.consent.granted']),
+    );
+  });
+
+  it('refuses a wrong password with the same message as an unknown NIN', async () => {
+    const wrong = await login('openid', 'not-the-password-at-all');
+    expect(wrong).toBeInstanceOf(Response);
+    expect((wrong as Response).status).toBe(401);
+    expect(await (wrong as Response).text()).toContain('NIN ou mot de passe incorrect.');
+  });
+
+  it('refuses an authorization request without PKCE or with plain PKCE, and a wrong redirect URI', async () => {
+    const params = new URLSearchParams({
+      client_id: bank.client_id,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: bank.redirect_uris[0]!,
+    });
+    const none = await fetch(`${base}/oidc/auth?${params}`, { redirect: 'manual' });
+    expect(new URL(none.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+    params.set('code_challenge', 'x'.repeat(43));
+    params.set('code_challenge_method', 'plain');
+    const plain = await fetch(`${base}/oidc/auth?${params}`, { redirect: 'manual' });
+    expect(new URL(plain.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+    params.set('code_challenge_method', 'S256');
+    params.set('redirect_uri', 'https://evil.example/callback');
+    const evil = await fetch(`${base}/oidc/auth?${params}`, { redirect: 'manual' });
+    expect(evil.status).toBe(400);
+    expect(evil.headers.get('location')).toBeNull();
+  });
+});
