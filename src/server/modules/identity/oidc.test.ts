@@ -7,6 +7,7 @@ import { testEngines } from '../../platform/db/testing.ts';
 import { createTestApp, type TestApp } from '../../testing.ts';
 import { demoCitizens, seedDemoCountry } from '../registries/index.ts';
 import { createAccount, registerClient } from './index.ts';
+import { LoginBrowser as Browser } from './testing/login-browser.ts';
 
 const password = 'Teranga-2026-jokko!';
 const bank: ClientMetadata & { client_secret: string; redirect_uris: string[] } = {
@@ -19,6 +20,8 @@ const bank: ClientMetadata & { client_secret: string; redirect_uris: string[] } 
   token_endpoint_auth_method: 'client_secret_basic',
 };
 
+const service = { client_id: 'dgid-batch', client_secret: 'another-long-random-secret-for-a-service-98765' };
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -26,34 +29,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** A browser's part of the login: follows redirects by hand, keeping cookies, filling the forms. */
-class Browser {
-  cookies = new Map<string, string>();
-  async go(url: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(url, {
-      ...init,
-      redirect: 'manual',
-      headers: {
-        ...(init.headers as Record<string, string>),
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-      },
-    });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const [name, ...value] = pair!.split('=');
-      this.cookies.set(name!, value.join('='));
-    }
-    return res;
-  }
-  form(url: string, fields: Record<string, string>) {
-    return this.go(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields).toString(),
-    });
-  }
 }
 
 describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
@@ -70,6 +45,12 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
     nin = (await demoCitizens(t.db.database))[0]!.nin;
     await createAccount(t.db.database, nin, password);
     await registerClient(t.db.database, bank);
+    await registerClient(t.db.database, {
+      ...service,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+    });
     await t.app.listen({ host: '127.0.0.1', port });
     config = await client.discovery(new URL(`${base}/oidc`), bank.client_id, bank.client_secret, undefined, {
       execute: [client.allowInsecureRequests],
@@ -135,6 +116,35 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
     expect(audit.map((a) => a.action)).toEqual(
       expect.arrayContaining(['identity.login.password', 'identity.consent.granted']),
     );
+  });
+
+  it('grants client credentials, introspects the token, and revokes it for good', async () => {
+    const m2m = await client.discovery(
+      new URL(`${base}/oidc`),
+      service.client_id,
+      service.client_secret,
+      undefined,
+      {
+        execute: [client.allowInsecureRequests],
+      },
+    );
+    const tokens = await client.clientCredentialsGrant(m2m, {});
+    expect(tokens.token_type.toLowerCase()).toBe('bearer');
+    expect((await client.tokenIntrospection(m2m, tokens.access_token)).active).toBe(true);
+    await client.tokenRevocation(m2m, tokens.access_token);
+    expect((await client.tokenIntrospection(m2m, tokens.access_token)).active).toBe(false);
+    const wrongSecret = await client.discovery(
+      new URL(`${base}/oidc`),
+      service.client_id,
+      'not-the-secret',
+      undefined,
+      {
+        execute: [client.allowInsecureRequests],
+      },
+    );
+    await expect(client.clientCredentialsGrant(wrongSecret, {})).rejects.toMatchObject({
+      error: 'invalid_client',
+    });
   });
 
   it('refuses a wrong password with the same message as an unknown NIN', async () => {

@@ -56,6 +56,7 @@ export async function createOidcProvider(deps: OidcDeps): Promise<Provider> {
       rpInitiatedLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       userinfo: { enabled: true },
+      clientCredentials: { enabled: true },
     },
     scopes: supportedScopes,
     claims: {
