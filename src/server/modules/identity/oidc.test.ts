@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
 import type { ClientMetadata } from 'oidc-provider';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,21 +62,23 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
   async function login(
     scope: string,
     pass = password,
-    options: { par?: boolean } = {},
+    options: { par?: boolean; rp?: client.Configuration; redirectUri?: string; prompt?: string } = {},
   ): Promise<{ callback: URL; verifier: string; state: string } | Response> {
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const params = {
-      redirect_uri: bank.redirect_uris[0]!,
+      redirect_uri: options.redirectUri ?? bank.redirect_uris[0]!,
       scope,
       code_challenge: await client.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
       acr_values: 'low',
+      ...(options.prompt ? { prompt: options.prompt } : {}),
     };
+    const rp = options.rp ?? config;
     const url = options.par
-      ? await client.buildAuthorizationUrlWithPAR(config, params)
-      : client.buildAuthorizationUrl(config, params);
+      ? await client.buildAuthorizationUrlWithPAR(rp, params)
+      : client.buildAuthorizationUrl(rp, params);
     // A pushed request travels by reference only: the front channel carries no parameters of it.
     if (options.par) expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
     const browser = new Browser();
@@ -132,6 +135,65 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
       expectedState: result.state,
     });
     expect(tokens.claims()?.sub).toEqual(expect.any(String));
+  });
+
+  it('authenticates a bank with private_key_jwt and refuses a key it did not register', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const other = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'bank-key-1', alg: 'ES256', use: 'sig' };
+    await registerClient(t.db.database, {
+      client_id: 'bank-pkjwt',
+      client_name: 'Baobab Crédit',
+      redirect_uris: ['https://baobab.example/cb'],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [jwk] },
+    });
+    const discover = (key: CryptoKey) =>
+      client.discovery(
+        new URL(`${base}/oidc`),
+        'bank-pkjwt',
+        undefined,
+        client.PrivateKeyJwt({ key, kid: 'bank-key-1' }),
+        {
+          execute: [client.allowInsecureRequests],
+        },
+      );
+    const rp = await discover(privateKey);
+    const result = await login('openid profile', password, { rp, redirectUri: 'https://baobab.example/cb' });
+    if (result instanceof Response) throw new Error(`login failed: ${result.status}`);
+    const forged = await discover(other.privateKey);
+    await expect(
+      client.authorizationCodeGrant(forged, result.callback, {
+        pkceCodeVerifier: result.verifier,
+        expectedState: result.state,
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_client' });
+    const tokens = await client.authorizationCodeGrant(rp, result.callback, {
+      pkceCodeVerifier: result.verifier,
+      expectedState: result.state,
+    });
+    expect(tokens.claims()?.aud).toBe('bank-pkjwt');
+  });
+
+  it('issues a refresh token for offline_access, refreshes, and refuses a reused code', async () => {
+    const result = await login('openid offline_access', password, { prompt: 'consent' });
+    if (result instanceof Response) throw new Error(`login failed: ${result.status}`);
+    const tokens = await client.authorizationCodeGrant(config, result.callback, {
+      pkceCodeVerifier: result.verifier,
+      expectedState: result.state,
+    });
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.access_token).not.toBe(tokens.access_token);
+    await expect(
+      client.authorizationCodeGrant(config, result.callback, {
+        pkceCodeVerifier: result.verifier,
+        expectedState: result.state,
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('grants client credentials, introspects the token, and revokes it for good', async () => {
