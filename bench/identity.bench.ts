@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as client from 'openid-client';
 import {
@@ -12,6 +11,7 @@ import {
 import { demoCitizens, seedDemoCountry } from '../src/server/modules/registries/index.ts';
 import { openDatabase } from '../src/server/platform/db/database.ts';
 import { migrate } from '../src/server/platform/db/migrate.ts';
+import { freePort } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { createDatabase, dropDatabase } from './databases.ts';
 import { type Benchmark, median } from './harness.ts';
@@ -25,15 +25,6 @@ import { type Benchmark, median } from './harness.ts';
 const bin = fileURLToPath(new URL('../bin/jokko.js', import.meta.url));
 const cores = 2;
 const password = 'Bench-password-for-jokko-2026';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function hashesPerSecond(parallel: number, seconds: number): Promise<number> {
   let done = 0;

@@ -1,11 +1,10 @@
-import { createServer } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { ClientMetadata } from 'oidc-provider';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
 import { testEngines } from '../../platform/db/testing.ts';
-import { createTestApp, type TestApp } from '../../testing.ts';
+import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { demoCitizens, seedDemoCountry } from '../registries/index.ts';
 import { createAccount, registerClient } from './index.ts';
 import { LoginBrowser as Browser } from './testing/login-browser.ts';
@@ -22,15 +21,6 @@ const bank: ClientMetadata & { client_secret: string; redirect_uris: string[] } 
 };
 
 const service = { client_id: 'dgid-batch', client_secret: 'another-long-random-secret-for-a-service-98765' };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
   let t: TestApp;
