@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import * as client from 'openid-client';
 import {
   createAccount,
@@ -15,6 +13,7 @@ import { freePort } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { createDatabase, dropDatabase } from './databases.ts';
 import { type Benchmark, median } from './harness.ts';
+import { startJokko } from './server.ts';
 
 /**
  * Identity throughput beside Keycloak's published sizing (per vCPU: about 15 password logins/s and
@@ -22,24 +21,8 @@ import { type Benchmark, median } from './harness.ts';
  * pages (password hashing included), client-credentials grants/s. The server runs in its own
  * process; the load generator shares the same 2 cores, so per-core figures are conservative.
  */
-const bin = fileURLToPath(new URL('../bin/jokko.js', import.meta.url));
 const cores = 2;
 const password = 'Bench-password-for-jokko-2026';
-
-async function hashesPerSecond(parallel: number, seconds: number): Promise<number> {
-  let done = 0;
-  const until = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (performance.now() < until) {
-        await hashPassword(password);
-        done++;
-      }
-    }),
-  );
-  return done / ((performance.now() - started) / 1000);
-}
 
 async function timed(concurrency: number, seconds: number, fn: () => Promise<void>): Promise<number> {
   let done = 0;
@@ -56,6 +39,10 @@ async function timed(concurrency: number, seconds: number, fn: () => Promise<voi
   return done / ((performance.now() - started) / 1000);
 }
 
+const hashOnce = async () => {
+  await hashPassword(password);
+};
+
 export const benchmark: Benchmark = {
   name: 'identity',
   description: 'argon2id hashes/s, code + PKCE logins/s and client-credentials grants/s (per core)',
@@ -65,8 +52,8 @@ export const benchmark: Benchmark = {
     const rows: Array<Record<string, string | number>> = [];
     const samples: Record<string, number[]> = { hash1: [], hash2: [] };
     for (let r = 0; r < reps; r++) {
-      samples.hash1!.push(await hashesPerSecond(1, seconds / 2));
-      samples.hash2!.push(await hashesPerSecond(cores, seconds / 2));
+      samples.hash1!.push(await timed(1, seconds / 2, hashOnce));
+      samples.hash2!.push(await timed(cores, seconds / 2, hashOnce));
     }
     const params = `m=${passwordHashing.memoryCost} KiB, t=${passwordHashing.timeCost}, p=${passwordHashing.parallelism}`;
     rows.push({
@@ -112,25 +99,7 @@ export const benchmark: Benchmark = {
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const child: ChildProcess = spawn(process.execPath, [bin, 'start'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        PORT: String(port),
-        PUBLIC_URL: base,
-        LOG_LEVEL: 'warn',
-        DATABASE_POOL_MAX: '20',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d) => {
-        out += d;
-        if (out.includes('Open:')) resolve();
-      });
-      child.on('close', (code) => reject(new Error(`server exited ${code}`)));
-    });
+    const { child } = await startJokko(url, { PORT: String(port), PUBLIC_URL: base });
     try {
       const insecure = { execute: [client.allowInsecureRequests] };
       const rpConfig = await client.discovery(

@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createApiKey } from '../src/server/modules/identity/index.ts';
 import { seedDemoCountry } from '../src/server/modules/registries/index.ts';
@@ -8,12 +6,12 @@ import { migrate } from '../src/server/platform/db/migrate.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { createDatabase } from './databases.ts';
 import { type Benchmark, median } from './harness.ts';
+import { startJokko } from './server.ts';
 
 /**
  * `GET /v1/registries/people/{nin}` through the real server process (auth, audit write and all)
  * at a fixed concurrency, with 1,000 and with 2,000,000 people on PostgreSQL.
  */
-const bin = fileURLToPath(new URL('../bin/jokko.js', import.meta.url));
 
 async function prepare(serverUrl: string, name: string, people: number, log: (m: string) => void) {
   const url = await createDatabase(serverUrl, name);
@@ -53,28 +51,6 @@ async function prepare(serverUrl: string, name: string, people: number, log: (m:
   return { url, nins, key, seedRate };
 }
 
-function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'start'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        DATABASE_POOL_MAX: '20',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /Open:\s+(http:\/\/\S+?)\/\s/.exec(out);
-      if (m) resolve({ child, base: m[1]! });
-    });
-    child.on('close', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-  });
-}
-
 async function load(base: string, key: string, nins: string[], seconds: number) {
   let i = 0;
   const result = await autocannon({
@@ -112,7 +88,7 @@ export const benchmark: Benchmark = {
         people,
         ctx.log,
       );
-      const { child, base } = await startServer(url);
+      const { child, base } = await startJokko(url);
       try {
         await load(base, key, nins, 2); // warm-up
         const runs = [];
