@@ -2,9 +2,9 @@ import * as client from 'openid-client';
 import {
   createAccount,
   hashPassword,
-  LoginBrowser,
   passwordHashing,
   registerClient,
+  runLogin,
 } from '../src/server/modules/identity/index.ts';
 import { demoCitizens, seedDemoCountry } from '../src/server/modules/registries/index.ts';
 import { openDatabase } from '../src/server/platform/db/database.ts';
@@ -117,29 +117,16 @@ export const benchmark: Benchmark = {
         insecure,
       );
       const login = async () => {
-        const verifier = client.randomPKCECodeVerifier();
-        const state = client.randomState();
-        const authUrl = client.buildAuthorizationUrl(rpConfig, {
-          redirect_uri: rp.redirect_uris[0]!,
+        const outcome = await runLogin(rpConfig, {
           scope: 'openid',
-          state,
-          code_challenge: await client.calculatePKCECodeChallenge(verifier),
-          code_challenge_method: 'S256',
+          redirectUri: rp.redirect_uris[0]!,
+          nin,
+          password,
         });
-        const b = new LoginBrowser();
-        let res = await b.go(authUrl.href);
-        const interaction = new URL(res.headers.get('location')!, base).href;
-        res = await b.form(`${interaction}/login`, { nin, password });
-        res = await b.go(new URL(res.headers.get('location')!, base).href);
-        let location = new URL(res.headers.get('location')!, base);
-        if (location.pathname.startsWith('/interaction/')) {
-          res = await b.form(`${location.href}/confirm`, {});
-          res = await b.go(new URL(res.headers.get('location')!, base).href);
-          location = new URL(res.headers.get('location')!);
-        }
-        await client.authorizationCodeGrant(rpConfig, location, {
-          pkceCodeVerifier: verifier,
-          expectedState: state,
+        if (outcome.kind !== 'callback') throw new Error(`login stopped on a page (${outcome.status})`);
+        await client.authorizationCodeGrant(rpConfig, outcome.callback, {
+          pkceCodeVerifier: outcome.verifier,
+          expectedState: outcome.state,
         });
       };
       await login();

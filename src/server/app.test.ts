@@ -171,9 +171,12 @@ describe.each(testEngines())('HTTP platform on %s', (kind) => {
     )) {
       if (path.startsWith('/test/')) continue;
       for (const [method, op] of Object.entries(ops)) {
-        expect(Object.keys(op.responses), `${method} ${path}`).toEqual(
-          expect.arrayContaining(['200', '4XX']),
-        );
+        const codes = Object.keys(op.responses);
+        expect(codes, `${method} ${path}`).toContain('4XX');
+        expect(
+          codes.some((c) => /^2\d\d$/.test(c)),
+          `${method} ${path} documents its success answer`,
+        ).toBe(true);
       }
     }
   });

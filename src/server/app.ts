@@ -11,7 +11,14 @@ import { getCountryProfile } from '../shared/countries/index.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { auditRoutes, createAuditLog } from './modules/audit/index.ts';
-import { authenticateApiKey, createOidcProvider, oidcRoutes } from './modules/identity/index.ts';
+import {
+  authenticateAccessToken,
+  authenticateApiKey,
+  createOidcProvider,
+  enrolRoutes,
+  meRoutes,
+  oidcRoutes,
+} from './modules/identity/index.ts';
 import { registriesRoutes } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { installErrorHandling, sendProblem } from './platform/http/errors.ts';
@@ -20,6 +27,7 @@ import type { RouteAccess } from './platform/http/route-access.ts';
 import { HealthSchema, ProblemSchema } from './platform/http/schemas.ts';
 import { loggerOptions } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
+import { createRateLimiter } from './platform/rate-limit.ts';
 
 export interface BuildAppOptions {
   config: Config;
@@ -34,7 +42,17 @@ export interface BuildAppOptions {
 export const defaultWebDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 const requestIdPattern = /^[A-Za-z0-9._-]{8,128}$/;
-const apiPrefixes = ['/v1', '/health', '/metrics', '/docs', '/openapi.json', '/oidc', '/interaction'];
+const apiPrefixes = [
+  '/v1',
+  '/health',
+  '/metrics',
+  '/docs',
+  '/openapi.json',
+  '/oidc',
+  '/interaction',
+  '/interaction-assets',
+  '/enrol',
+];
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
@@ -67,6 +85,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     clock,
   };
 
+  const oidcDeps = { ...ctx, publicUrl: config.publicUrl, trustProxy: config.trustProxy };
+  const oidc = await createOidcProvider(oidcDeps);
+  const limiter = createRateLimiter(database);
+
   app.addSchema(ProblemSchema);
   installErrorHandling(app);
   const metrics = createMetrics();
@@ -94,7 +116,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('x-request-id', request.id);
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) {
-      request.actor = await authenticateApiKey(database.db, header.slice(7).trim(), clock());
+      const token = header.slice(7).trim();
+      // Operator and partner keys start with jk_; anything else may be a citizen's access token.
+      request.actor = token.startsWith('jk_')
+        ? await authenticateApiKey(database.db, token, clock())
+        : await authenticateAccessToken(oidc.provider, database, token);
     }
     if (request.routeOptions.config?.access === 'authenticated' && !request.actor) {
       reply.header('www-authenticate', header ? 'Bearer error="invalid_token"' : 'Bearer');
@@ -148,7 +174,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       servers: [{ url: config.publicUrl }],
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'Jokko API key (jk_...)' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An operator or partner API key (jk_...), or a citizen access token issued by /oidc to an app acting for them',
+          },
         },
       },
       security: [{ bearer: [] }],
@@ -220,8 +251,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()),
   );
 
-  const oidcDeps = { ...ctx, publicUrl: config.publicUrl, trustProxy: config.trustProxy };
-  await app.register(oidcRoutes, { deps: oidcDeps, provider: await createOidcProvider(oidcDeps) });
+  await app.register(oidcRoutes, { deps: oidcDeps, runtime: oidc, limiter });
+  await app.register(meRoutes, { prefix: '/v1', deps: oidcDeps, runtime: oidc });
+  await app.register(enrolRoutes, { deps: oidcDeps, runtime: oidc, limiter });
   await app.register(auditRoutes, { prefix: '/v1', ctx });
   await app.register(registriesRoutes, { prefix: '/v1', ctx });
 

@@ -15,6 +15,8 @@ export interface Actor {
   organisationId?: string;
   /** The citizen's national identification number, for citizen actors. */
   nin?: string;
+  /** The OpenID Connect client a citizen's access token was issued to (the app acting for them). */
+  clientId?: string;
 }
 
 /** Where an action came from, recorded in the audit log beside the actor. */

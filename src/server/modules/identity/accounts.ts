@@ -10,7 +10,8 @@ const lockMinutes = (failures: number) =>
 export interface Account {
   id: string;
   nin: string;
-  status: 'active' | 'locked';
+  /** pending: enrolment started, no second factor yet (cannot sign in). */
+  status: 'pending' | 'active' | 'locked';
 }
 
 export class PasswordRefused extends Error {
@@ -21,22 +22,64 @@ export class PasswordRefused extends Error {
   }
 }
 
-export async function createAccount(database: Database, nin: string, password: string): Promise<Account> {
+export async function createAccount(
+  database: Database,
+  nin: string,
+  password: string,
+  status: 'pending' | 'active' = 'active',
+): Promise<Account> {
   const problem = checkPasswordPolicy(password, nin);
   if (problem) throw new PasswordRefused(problem);
   const id = randomUUID();
-  await database.query('INSERT INTO identity_accounts (id, nin, password_hash) VALUES ($1, $2, $3)', [
-    id,
-    nin,
-    await hashPassword(password),
-  ]);
-  return { id, nin, status: 'active' };
+  await database.query(
+    'INSERT INTO identity_accounts (id, nin, password_hash, status) VALUES ($1, $2, $3, $4)',
+    [id, nin, await hashPassword(password), status],
+  );
+  return { id, nin, status };
+}
+
+/**
+ * Recovery: a new password, every second factor and recovery code forgotten, the account pending
+ * until a new factor is added.
+ */
+export async function resetCredentials(
+  database: Database,
+  account: Account,
+  password: string,
+): Promise<void> {
+  const problem = checkPasswordPolicy(password, account.nin);
+  if (problem) throw new PasswordRefused(problem);
+  const hash = await hashPassword(password);
+  await database.transaction(async (tx) => {
+    await tx.query('DELETE FROM identity_factors WHERE account_id = $1', [account.id]);
+    await tx.query('DELETE FROM identity_recovery_codes WHERE account_id = $1', [account.id]);
+    await tx.query(
+      `UPDATE identity_accounts SET password_hash = $2, status = 'pending', failed_attempts = 0, locked_until = NULL,
+         updated_at = now() WHERE id = $1`,
+      [account.id, hash],
+    );
+  });
+}
+
+export async function activateAccount(database: Database, accountId: string): Promise<void> {
+  await database.query(
+    "UPDATE identity_accounts SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'pending'",
+    [accountId],
+  );
 }
 
 export async function findAccount(database: Database, id: string): Promise<Account | undefined> {
   const [row] = await database.query<Account>(
     'SELECT id::text AS id, nin, status FROM identity_accounts WHERE id = $1',
     [id],
+  );
+  return row;
+}
+
+export async function findAccountByNin(database: Database, nin: string): Promise<Account | undefined> {
+  const [row] = await database.query<Account>(
+    'SELECT id::text AS id, nin, status FROM identity_accounts WHERE nin = $1',
+    [nin],
   );
   return row;
 }
@@ -64,7 +107,7 @@ export async function checkPassword(
     'SELECT id::text AS id, nin, status, password_hash, failed_attempts, locked_until FROM identity_accounts WHERE nin = $1',
     [nin],
   );
-  if (!row) {
+  if (!row || row.status === 'pending') {
     await verifyPassword(await decoyHash(), password);
     return { ok: false, reason: 'invalid' };
   }

@@ -1,7 +1,22 @@
 export { type Account, checkPassword, createAccount, PasswordRefused } from './accounts.ts';
 export { authenticateApiKey, createApiKey, revokeApiKey } from './api-keys.ts';
-export { createOidcProvider, type OidcDeps, registerClient, supportedScopes } from './oidc/provider.ts';
+export { authenticateAccessToken } from './citizen-tokens.ts';
+export { assuranceOf, issueRecoveryCodes, startTotpEnrolment } from './factors.ts';
+export { meRoutes, superAppClientId } from './me-routes.ts';
+export { enrolRoutes } from './oidc/enrol-routes.ts';
+export {
+  addSigningKey,
+  cibaGrantType,
+  createOidcProvider,
+  type OidcDeps,
+  type OidcRuntime,
+  registerClient,
+  retireSigningKeys,
+  supportedScopes,
+} from './oidc/provider.ts';
 export { oidcRoutes } from './oidc/routes.ts';
 export { checkPasswordPolicy, hashPassword, passwordHashing } from './passwords.ts';
 /** Test and benchmark support: a scripted browser for the login pages. */
 export { LoginBrowser } from './testing/login-browser.ts';
+export { type LoginOutcome, type LoginScript, runLogin } from './testing/relying-party.ts';
+export { SoftAuthenticator } from './testing/soft-authenticator.ts';

@@ -7,7 +7,7 @@ import { testEngines } from '../../platform/db/testing.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { demoCitizens, seedDemoCountry } from '../registries/index.ts';
 import { createAccount, registerClient } from './index.ts';
-import { LoginBrowser as Browser } from './testing/login-browser.ts';
+import { runLogin } from './testing/relying-party.ts';
 
 const password = 'Teranga-2026-jokko!';
 const bank: ClientMetadata & { client_secret: string; redirect_uris: string[] } = {
@@ -53,38 +53,17 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
     scope: string,
     pass = password,
     options: { par?: boolean; rp?: client.Configuration; redirectUri?: string; prompt?: string } = {},
-  ): Promise<{ callback: URL; verifier: string; state: string } | Response> {
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const params = {
-      redirect_uri: options.redirectUri ?? bank.redirect_uris[0]!,
+  ): Promise<{ callback: URL; verifier: string; state: string } | { status: number; html: string }> {
+    const outcome = await runLogin(options.rp ?? config, {
       scope,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      acr_values: 'low',
+      redirectUri: options.redirectUri ?? bank.redirect_uris[0]!,
+      nin,
+      password: pass,
+      acr: 'low',
+      ...(options.par ? { par: true } : {}),
       ...(options.prompt ? { prompt: options.prompt } : {}),
-    };
-    const rp = options.rp ?? config;
-    const url = options.par
-      ? await client.buildAuthorizationUrlWithPAR(rp, params)
-      : client.buildAuthorizationUrl(rp, params);
-    // A pushed request travels by reference only: the front channel carries no parameters of it.
-    if (options.par) expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
-    const browser = new Browser();
-    let res = await browser.go(url.href);
-    expect(res.status).toBe(303);
-    const interaction = new URL(res.headers.get('location')!, base).href;
-    expect((await browser.go(interaction)).status).toBe(200);
-    res = await browser.form(`${interaction}/login`, { nin, password: pass });
-    if (res.status !== 303) return res;
-    res = await browser.go(new URL(res.headers.get('location')!, base).href);
-    const consent = new URL(res.headers.get('location')!, base).href;
-    const page = await (await browser.go(consent)).text();
-    expect(page).toContain('Autoriser ');
-    res = await browser.form(`${consent}/confirm`, {});
-    res = await browser.go(new URL(res.headers.get('location')!, base).href);
-    return { callback: new URL(res.headers.get('location')!), verifier, state };
+    });
+    return outcome.kind === 'callback' ? outcome : { status: outcome.status, html: outcome.html };
   }
 
   it('publishes discovery with PKCE S256 only and the Jokko scopes', () => {
@@ -97,7 +76,7 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
 
   it('logs a citizen in with code + PKCE and releases registry claims per scope', async () => {
     const result = await login('openid profile nin');
-    if (result instanceof Response) throw new Error(`login failed: ${result.status}`);
+    if ('status' in result) throw new Error(`login failed: ${result.status}`);
     expect(result.callback.origin).toBe('https://bank.example');
     const tokens = await client.authorizationCodeGrant(config, result.callback, {
       pkceCodeVerifier: result.verifier,
@@ -118,8 +97,16 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
   });
 
   it('accepts a pushed authorization request (PAR) and then only its request_uri', async () => {
+    // A pushed request travels by reference only: the front channel carries no parameters of it.
+    const pushed = await client.buildAuthorizationUrlWithPAR(config, {
+      redirect_uri: bank.redirect_uris[0]!,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    expect([...pushed.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
     const result = await login('openid', password, { par: true });
-    if (result instanceof Response) throw new Error(`login failed: ${result.status}`);
+    if ('status' in result) throw new Error(`login failed: ${result.status}`);
     const tokens = await client.authorizationCodeGrant(config, result.callback, {
       pkceCodeVerifier: result.verifier,
       expectedState: result.state,
@@ -153,7 +140,7 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
       );
     const rp = await discover(privateKey);
     const result = await login('openid profile', password, { rp, redirectUri: 'https://baobab.example/cb' });
-    if (result instanceof Response) throw new Error(`login failed: ${result.status}`);
+    if ('status' in result) throw new Error(`login failed: ${result.status}`);
     const forged = await discover(other.privateKey);
     await expect(
       client.authorizationCodeGrant(forged, result.callback, {
@@ -170,7 +157,7 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
 
   it('issues a refresh token for offline_access, refreshes, and refuses a reused code', async () => {
     const result = await login('openid offline_access', password, { prompt: 'consent' });
-    if (result instanceof Response) throw new Error(`login failed: ${result.status}`);
+    if ('status' in result) throw new Error(`login failed: ${result.status}`);
     const tokens = await client.authorizationCodeGrant(config, result.callback, {
       pkceCodeVerifier: result.verifier,
       expectedState: result.state,
@@ -217,9 +204,10 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
 
   it('refuses a wrong password with the same message as an unknown NIN', async () => {
     const wrong = await login('openid', 'not-the-password-at-all');
-    expect(wrong).toBeInstanceOf(Response);
-    expect((wrong as Response).status).toBe(401);
-    expect(await (wrong as Response).text()).toContain('NIN ou mot de passe incorrect.');
+    expect(wrong).toMatchObject({
+      status: 401,
+      html: expect.stringContaining('NIN ou mot de passe incorrect.'),
+    });
   });
 
   it('refuses an authorization request without PKCE or with plain PKCE, and a wrong redirect URI', async () => {

@@ -5,7 +5,7 @@ import type { Database } from '../../platform/db/database.ts';
 import { notFound, Problem } from '../../platform/http/problems.ts';
 import { authorize } from '../../platform/policy.ts';
 import type { AuditLog } from '../audit/index.ts';
-import { canReadRegistries } from './policies.ts';
+import { canReadPerson, canReadRegistries } from './policies.ts';
 import {
   countRegistries,
   findOrganisation,
@@ -113,8 +113,8 @@ export async function getPerson(
   nin: string,
   origin?: RequestOrigin,
 ): Promise<Person> {
-  authorize(actor, canReadRegistries, undefined, 'read the registries');
   const id = checkedNin(deps.country, nin);
+  authorize(actor, canReadPerson, id, 'read this person');
   const row = await requirePerson(deps, actor, id, 'registries.person.read', origin);
   await recordRead(deps, actor, 'registries.person.read', id, origin);
   return toPerson(row);

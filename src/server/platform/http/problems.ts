@@ -72,3 +72,4 @@ export class Problem extends Error {
 export const notFound = (detail?: string) => new Problem('not-found', detail);
 export const forbidden = (detail?: string) => new Problem('forbidden', detail);
 export const unauthenticated = (detail?: string) => new Problem('unauthenticated', detail);
+export const conflict = (detail?: string) => new Problem('conflict', detail);

@@ -1,12 +1,20 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import Provider, { type ClientMetadata, type Configuration } from 'oidc-provider';
+import Provider, {
+  type ClientMetadata,
+  type Configuration,
+  errors,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import type { CountryProfile } from '../../../../shared/countries/index.ts';
+import { validateNationalId } from '../../../../shared/countries/index.ts';
 import { systemActor } from '../../../platform/actor.ts';
 import type { Database } from '../../../platform/db/database.ts';
 import type { AuditLog } from '../../audit/index.ts';
 import { getPerson } from '../../registries/index.ts';
-import { findAccount } from '../accounts.ts';
+import { findAccount, findAccountByNin } from '../accounts.ts';
+import { acrRank, requiredAcr } from '../factors.ts';
 import { databaseAdapter } from './adapter.ts';
 
 export interface OidcDeps {
@@ -17,38 +25,144 @@ export interface OidcDeps {
   trustProxy: boolean;
 }
 
-/** The signing key, created once and shared by every node through the database. */
-async function signingKeys(database: Database): Promise<JWK[]> {
-  const rows = await database.query<{ private_jwk: JWK }>(
-    'SELECT private_jwk FROM oidc_signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC',
-  );
-  if (rows.length) return rows.map((r) => r.private_jwk);
+/** Signing keys, newest first: the first signs, the others stay published until retired. */
+export async function signingKeys(database: Database): Promise<JWK[]> {
+  const read = async () =>
+    (
+      await database.query<{ private_jwk: JWK }>(
+        'SELECT private_jwk FROM oidc_signing_keys WHERE retired_at IS NULL ORDER BY activated_at DESC, kid',
+      )
+    ).map((r) => r.private_jwk);
+  const keys = await read();
+  if (keys.length) return keys;
+  await addSigningKey(database, true);
+  return read();
+}
+
+/**
+ * Adds a signing key. Nodes pick it up when they restart (a rolling restart, so no downtime); the
+ * previous key stays in the JWKS, so tokens it signed still verify until it is retired.
+ */
+export async function addSigningKey(database: Database, onlyIfNone = false): Promise<string> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig' };
   const kid = createHmac('sha256', 'kid').update(JSON.stringify(jwk)).digest('base64url').slice(0, 16);
-  // Two nodes starting together: the first insert wins and both read it back.
+  // Two nodes starting together on an empty database: one insert wins, both read it back.
   await database.query(
-    'INSERT INTO oidc_signing_keys (kid, private_jwk) VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING',
+    onlyIfNone
+      ? `INSERT INTO oidc_signing_keys (kid, private_jwk) SELECT $1, $2::jsonb
+          WHERE NOT EXISTS (SELECT 1 FROM oidc_signing_keys WHERE retired_at IS NULL)`
+      : 'INSERT INTO oidc_signing_keys (kid, private_jwk) VALUES ($1, $2::jsonb)',
     [kid, JSON.stringify({ ...jwk, kid })],
   );
-  return (
-    await database.query<{ private_jwk: JWK }>(
-      'SELECT private_jwk FROM oidc_signing_keys WHERE retired_at IS NULL ORDER BY created_at',
-    )
-  ).map((r) => r.private_jwk);
+  return kid;
+}
+
+/** Retires every key but the newest `keep`: they leave the JWKS at the next restart. */
+export async function retireSigningKeys(database: Database, keep = 1): Promise<string[]> {
+  const rows = await database.query<{ kid: string }>(
+    `UPDATE oidc_signing_keys SET retired_at = now() WHERE retired_at IS NULL AND kid NOT IN (
+       SELECT kid FROM oidc_signing_keys WHERE retired_at IS NULL ORDER BY activated_at DESC, kid LIMIT $1)
+     RETURNING kid`,
+    [keep],
+  );
+  return rows.map((r) => r.kid);
+}
+
+/** A secret every node shares, created by the first node that needs it. */
+async function sharedSecret(database: Database, name: string): Promise<Buffer> {
+  await database.query(
+    'INSERT INTO identity_secrets (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
+    [name, randomBytes(32)],
+  );
+  const [row] = await database.query<{ secret: Uint8Array }>(
+    'SELECT secret FROM identity_secrets WHERE name = $1',
+    [name],
+  );
+  return Buffer.from(row!.secret);
 }
 
 export const supportedScopes = ['openid', 'offline_access', 'profile', 'address', 'phone', 'email', 'nin'];
 
-export async function createOidcProvider(deps: OidcDeps): Promise<Provider> {
+/** The acr a request needs: its acr_values, else the client's default_acr_values, else low. */
+export function requestedAcr(ctx: KoaContextWithOIDC) {
+  return requiredAcr(
+    ctx.oidc.params?.acr_values as string | undefined,
+    ctx.oidc.client?.defaultAcrValues as string[] | undefined,
+  );
+}
+
+/**
+ * The login prompt gains one check: a session whose level of assurance is below what the relying
+ * party asks for goes back to the login pages for a step-up (a second factor, not a new login).
+ */
+function loginPolicy() {
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check(
+      'acr_step_up',
+      'the session does not meet the requested level of assurance',
+      (ctx) => {
+        const session = ctx.oidc.session;
+        if (!session?.accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        const have = acrRank[(session.acr as keyof typeof acrRank) ?? 'low'] ?? 0;
+        return acrRank[requestedAcr(ctx)] > have
+          ? interactionPolicy.Check.REQUEST_PROMPT
+          : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      },
+      (ctx) => ({ requested: requestedAcr(ctx), current: ctx.oidc.session?.acr ?? null }),
+    ),
+  );
+  return policy;
+}
+
+export interface OidcRuntime {
+  provider: Provider;
+  /** Key for the interaction forms' CSRF tokens, the same on every node. */
+  formKey: Buffer;
+}
+
+export const cibaGrantType = 'urn:openid:params:grant-type:ciba';
+
+export async function createOidcProvider(deps: OidcDeps): Promise<OidcRuntime> {
   const keys = await signingKeys(deps.database);
-  // Cookie signing keys derive from the shared signing key, so every node agrees on them.
-  const cookieKey = createHmac('sha256', String(keys[0]!.d)).update('jokko-oidc-cookies').digest('base64url');
+  const cookieKey = (await sharedSecret(deps.database, 'oidc-cookies')).toString('base64url');
+  const formKey = await sharedSecret(deps.database, 'interaction-forms');
+  const pairwiseSalt = await sharedSecret(deps.database, 'pairwise-sub');
   const configuration: Configuration = {
     adapter: databaseAdapter(deps.database),
     jwks: { keys } as Configuration['jwks'],
     cookies: { keys: [cookieKey], long: { signed: true }, short: { signed: true } },
     pkce: { required: () => true },
+    interactions: {
+      policy: loginPolicy(),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    subjectTypes: ['public', 'pairwise'],
+    // A pairwise sub is stable for one sector (the redirect URIs' host) and unlinkable across
+    // sectors: two banks cannot join their customer lists on it.
+    pairwiseIdentifier(_ctx, accountId, client) {
+      return createHmac('sha256', pairwiseSalt)
+        .update(`${client.sectorIdentifier}\u0000${accountId}`)
+        .digest('base64url');
+    },
+    ttl: {
+      AccessToken: 10 * 60,
+      AuthorizationCode: 60,
+      BackchannelAuthenticationRequest: 5 * 60,
+      ClientCredentials: 10 * 60,
+      IdToken: 10 * 60,
+      Interaction: 15 * 60,
+      Grant: 365 * 24 * 3600,
+      // A national identity session lasts a working day at most.
+      Session: 8 * 3600,
+      RefreshToken: 30 * 24 * 3600,
+    },
+    rotateRefreshToken: true,
+    renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = `<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Erreur — Jokko</title><link rel="stylesheet" href="/interaction-assets/jokko.css"></head><body><main><h1>Connexion impossible</h1><p>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p></main></body></html>`;
+    },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
@@ -57,10 +171,46 @@ export async function createOidcProvider(deps: OidcDeps): Promise<Provider> {
       pushedAuthorizationRequests: { enabled: true },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
+      ciba: {
+        enabled: true,
+        deliveryModes: ['poll'],
+        // The bank names the citizen by NIN; an unknown or unenrolled NIN is one answer.
+        async processLoginHint(_ctx, loginHint) {
+          const nin = validateNationalId(deps.country, String(loginHint ?? ''));
+          if (!nin.ok) throw new errors.InvalidRequest('login_hint must be a national identification number');
+          return (await findAccountByNin(deps.database, nin.normalized))?.id;
+        },
+        async processLoginHintToken() {
+          throw new errors.InvalidRequest('login_hint_token is not supported; use login_hint');
+        },
+        // The binding message is what the citizen compares between the counter and the phone.
+        async validateBindingMessage(_ctx, message) {
+          if (!message) throw new errors.InvalidBindingMessage('binding_message is required');
+          if (!/^[\p{L}\p{N} .:#-]{1,24}$/u.test(message))
+            throw new errors.InvalidBindingMessage(
+              'binding_message: 1 to 24 letters, digits, spaces or .:#-',
+            );
+        },
+        async validateRequestContext() {},
+        async verifyUserCode() {},
+        async triggerAuthenticationDevice(_ctx, request, account, client) {
+          // The super-app lists pending requests (GET /v1/me/approvals); the audit keeps the ask.
+          await deps.audit.record({
+            actor: { kind: 'partner', id: client.clientId },
+            action: 'identity.ciba.requested',
+            subject: { kind: 'account', id: account.accountId },
+            outcome: 'success',
+            details: { requestId: request.jti, scope: request.params?.scope ?? null },
+          });
+        },
+      },
     },
     scopes: supportedScopes,
     claims: {
-      openid: ['sub'],
+      // The level and the factors travel in every ID token, asked for or not (CIBA asks neither).
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      acr: null,
+      amr: null,
       profile: ['name', 'given_name', 'family_name', 'birthdate', 'gender'],
       address: ['address'],
       phone: ['phone_number', 'phone_number_verified'],
@@ -74,7 +224,6 @@ export async function createOidcProvider(deps: OidcDeps): Promise<Provider> {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'ES256',
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(_ctx, id) {
       const account = await findAccount(deps.database, id);
       if (!account) return undefined;
@@ -106,8 +255,29 @@ export async function createOidcProvider(deps: OidcDeps): Promise<Provider> {
   };
   const provider = new Provider(`${deps.publicUrl}/oidc`, configuration);
   provider.proxy = deps.trustProxy;
-  return provider;
+  // Token-endpoint outcomes the audit log needs beside the interaction events.
+  const on = provider.on.bind(provider) as (
+    event: string,
+    listener: (ctx: KoaContextWithOIDC, error?: Error) => void,
+  ) => unknown;
+  for (const event of ['grant.success', 'grant.error', 'backchannel.error', 'end_session.success']) {
+    on(event, (ctx, error) => {
+      if (event === 'grant.success' && ctx.oidc.params?.grant_type !== cibaGrantType) return;
+      void deps.audit
+        .record({
+          actor: { kind: 'partner', id: ctx.oidc.client?.clientId ?? 'unknown' },
+          action: `identity.oidc.${event.replace('.', '-')}`,
+          outcome: event.endsWith('error') ? 'failure' : 'success',
+          details: error ? { error: (error as Error & { error?: string }).error ?? error.name } : {},
+        })
+        .catch(() => {});
+    });
+  }
+  return { provider, formKey };
 }
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Registers (or updates) a relying party; operators do this, and the seed adds the demo ones. */
 export async function registerClient(database: Database, metadata: ClientMetadata): Promise<void> {

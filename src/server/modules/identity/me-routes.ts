@@ -1,0 +1,272 @@
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errors } from 'oidc-provider';
+import { type Static, Type } from 'typebox';
+import type { Actor } from '../../platform/actor.ts';
+import { forbidden, notFound, Problem } from '../../platform/http/problems.ts';
+import { originOf, requireActor } from '../../platform/http/route-access.ts';
+import { getPerson } from '../registries/index.ts';
+import {
+  assuranceOf,
+  finishPasskeyAuthentication,
+  finishPasskeyRegistration,
+  listFactors,
+  passkeyAuthenticationOptions,
+  passkeyRegistrationOptions,
+  removeFactor,
+} from './factors.ts';
+import type { OidcDeps, OidcRuntime } from './oidc/provider.ts';
+
+/** The super-app's client id: approvals and factor changes are only taken from it. */
+export const superAppClientId = 'jokko-app';
+
+const requireCitizen = (request: FastifyRequest): Actor & { nin: string } => {
+  const actor = requireActor(request);
+  if (actor.kind !== 'citizen' || !actor.nin)
+    throw forbidden('this route is for citizens signed in to Jokko');
+  return actor as Actor & { nin: string };
+};
+
+const requireSuperApp = (request: FastifyRequest) => {
+  const actor = requireCitizen(request);
+  if (actor.clientId !== superAppClientId)
+    throw forbidden('approvals and security settings are changed from the Jokko app only');
+  return actor;
+};
+
+const Factor = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('totp'), Type.Literal('passkey')]),
+  name: Type.String(),
+  createdAt: Type.String(),
+  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+});
+const Approval = Type.Object({
+  id: Type.String(),
+  client: Type.Object({ id: Type.String(), name: Type.String() }),
+  bindingMessage: Type.String(),
+  scopes: Type.Array(Type.String()),
+  expiresAt: Type.String(),
+});
+const Id = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }) });
+const Decision = Type.Object({
+  decision: Type.Union([Type.Literal('approve'), Type.Literal('deny')]),
+  response: Type.Optional(
+    Type.Object({ id: Type.String({ maxLength: 1024 }) }, { additionalProperties: true }),
+  ),
+});
+
+/**
+ * The signed-in citizen's own identity: their record, their factors, and the "approve on your
+ * phone" requests (CIBA) that banks and counters started for them.
+ */
+export async function meRoutes(
+  app: FastifyInstance,
+  opts: { deps: OidcDeps; runtime: OidcRuntime },
+): Promise<void> {
+  const { deps } = opts;
+  const { provider } = opts.runtime;
+  const citizenRoute = (summary: string, schema: object = {}) => ({
+    config: { access: 'authenticated' as const },
+    schema: { tags: ['me'], summary, security: [{ bearer: [] }], ...schema },
+  });
+
+  const WebAuthnOptions = Type.Object(
+    { challenge: Type.String() },
+    { additionalProperties: true, description: 'WebAuthn options JSON for @simplewebauthn/browser' },
+  );
+  const Me = Type.Object({
+    accountId: Type.String(),
+    nin: Type.String(),
+    person: Type.Object({ nin: Type.String() }, { additionalProperties: true }),
+    factors: Type.Array(Factor),
+  });
+
+  app.get(
+    '/me',
+    citizenRoute('My identity and my record in the population register', { response: { 200: Me } }),
+    async (request) => {
+      const actor = requireCitizen(request);
+      const person = await getPerson(deps, actor, actor.nin, originOf(request));
+      return {
+        accountId: actor.id,
+        nin: actor.nin,
+        person,
+        factors: await listFactors(deps.database, actor.id),
+      };
+    },
+  );
+
+  app.get(
+    '/me/factors',
+    citizenRoute('My second factors', { response: { 200: Type.Array(Factor) } }),
+    async (request) => listFactors(deps.database, requireCitizen(request).id),
+  );
+
+  app.delete(
+    '/me/factors/:id',
+    citizenRoute('Remove one of my second factors (never the last one)', {
+      params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+      response: { 204: Type.Null() },
+    }),
+    async (request, reply) => {
+      const actor = requireSuperApp(request);
+      const outcome = await removeFactor(
+        deps,
+        actor.id,
+        (request.params as { id: string }).id,
+        originOf(request),
+      );
+      if (outcome === 'not-found') throw notFound('no such factor on your account');
+      if (outcome === 'last-factor')
+        throw new Problem('conflict', 'add another factor before removing your last one');
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/me/passkeys/options',
+    citizenRoute('Start adding a passkey', { response: { 200: WebAuthnOptions } }),
+    async (request) => {
+      const actor = requireSuperApp(request);
+      const person = await getPerson(deps, actor, actor.nin);
+      return passkeyRegistrationOptions(deps, {
+        id: actor.id,
+        nin: actor.nin,
+        displayName: `${person.givenNames} ${person.familyName}`,
+      });
+    },
+  );
+
+  app.post(
+    '/me/passkeys',
+    citizenRoute('Finish adding a passkey', {
+      body: Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 60 }),
+        response: Type.Object({ id: Type.String({ maxLength: 1024 }) }, { additionalProperties: true }),
+      }),
+      response: { 201: Type.Object({ id: Type.String() }) },
+    }),
+    async (request, reply) => {
+      const actor = requireSuperApp(request);
+      const body = request.body as { name: string; response: RegistrationResponseJSON };
+      const added = await finishPasskeyRegistration(
+        deps,
+        actor.id,
+        body.name,
+        body.response,
+        originOf(request),
+      );
+      if (!added) throw new Problem('bad-request', 'the passkey could not be verified');
+      return reply.code(201).send({ id: added.factorId });
+    },
+  );
+
+  async function pendingFor(accountId: string, id?: string) {
+    const rows = await deps.database.query<{
+      id: string;
+      payload: Record<string, unknown>;
+      expires_at: Date;
+    }>(
+      `SELECT id, payload, expires_at FROM oidc_payloads
+        WHERE model = 'BackchannelAuthenticationRequest' AND payload->>'accountId' = $1
+          AND payload->>'grantId' IS NULL AND payload->>'error' IS NULL AND consumed_at IS NULL
+          AND expires_at > now() ${id ? 'AND id = $2' : ''}
+        ORDER BY expires_at`,
+      id ? [accountId, id] : [accountId],
+    );
+    return Promise.all(
+      rows.map(async (row) => {
+        const params = (row.payload.params ?? {}) as Record<string, string>;
+        const clientId = String(row.payload.clientId);
+        const client = await provider.Client.find(clientId);
+        return {
+          id: row.id,
+          client: { id: clientId, name: String(client?.clientName ?? clientId) },
+          bindingMessage: String(params.binding_message ?? ''),
+          scopes: String(row.payload.scope ?? params.scope ?? '')
+            .split(' ')
+            .filter(Boolean),
+          expiresAt: new Date(row.expires_at).toISOString(),
+        };
+      }),
+    );
+  }
+
+  app.get(
+    '/me/approvals',
+    citizenRoute('Sign-in requests waiting for my approval ("approve on your phone")', {
+      response: { 200: Type.Array(Approval) },
+    }),
+    async (request) => pendingFor(requireSuperApp(request).id),
+  );
+
+  app.post(
+    '/me/approvals/:id/options',
+    citizenRoute('The passkey challenge that approving this request needs', {
+      params: Id,
+      response: { 200: WebAuthnOptions },
+    }),
+    async (request) => {
+      const actor = requireSuperApp(request);
+      const [pending] = await pendingFor(actor.id, (request.params as Static<typeof Id>).id);
+      if (!pending) throw notFound('no such request waiting for you');
+      return passkeyAuthenticationOptions(deps, actor.id);
+    },
+  );
+
+  app.post(
+    '/me/approvals/:id',
+    citizenRoute('Approve (with a passkey) or deny a sign-in request', {
+      params: Id,
+      body: Decision,
+      response: {
+        200: Type.Object({
+          status: Type.Union([Type.Literal('approved'), Type.Literal('denied')]),
+          acr: Type.Optional(Type.String()),
+        }),
+      },
+    }),
+    async (request) => {
+      const actor = requireSuperApp(request);
+      const { id } = request.params as Static<typeof Id>;
+      const body = request.body as Static<typeof Decision>;
+      // Someone else's request is as absent as an unknown one.
+      const [pending] = await pendingFor(actor.id, id);
+      if (!pending) throw notFound('no such request waiting for you');
+      const record = (outcome: 'success' | 'denied', details: Record<string, unknown>) =>
+        deps.audit.record({
+          actor,
+          action: `identity.ciba.${body.decision === 'approve' ? 'approved' : 'denied'}`,
+          subject: { kind: 'client', id: pending.client.id },
+          outcome,
+          origin: originOf(request),
+          details: { requestId: id, ...details },
+        });
+      if (body.decision === 'deny') {
+        await provider.backchannelResult(id, new errors.AccessDenied('the citizen denied the request'));
+        await record('success', {});
+        return { status: 'denied' };
+      }
+      if (!body.response)
+        throw new Problem('bad-request', 'approving needs a passkey assertion in `response`');
+      const proof = await finishPasskeyAuthentication(
+        deps,
+        body.response as AuthenticationResponseJSON,
+        actor.id,
+      );
+      if (!proof) {
+        await record('denied', { reason: 'passkey' });
+        throw forbidden('the passkey assertion was not accepted');
+      }
+      const grant = new provider.Grant({ accountId: actor.id, clientId: pending.client.id });
+      grant.addOIDCScope(pending.scopes.join(' '));
+      await grant.save();
+      const amr = ['hwk', ...(proof.userVerified ? ['mfa'] : [])];
+      const acr = assuranceOf(amr, proof.userVerified);
+      await provider.backchannelResult(id, grant, { acr, amr, authTime: Math.floor(Date.now() / 1000) });
+      await record('success', { acr });
+      return { status: 'approved', acr };
+    },
+  );
+}
