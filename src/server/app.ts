@@ -16,6 +16,7 @@ import {
   authenticateApiKey,
   createOidcProvider,
   enrolRoutes,
+  identityAdminRoutes,
   meRoutes,
   oidcRoutes,
 } from './modules/identity/index.ts';
@@ -256,6 +257,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(enrolRoutes, { deps: oidcDeps, runtime: oidc, limiter });
   await app.register(auditRoutes, { prefix: '/v1', ctx });
   await app.register(registriesRoutes, { prefix: '/v1', ctx });
+  await app.register(identityAdminRoutes, { prefix: '/v1', ctx });
 
   const webDir = options.webDir ?? defaultWebDir;
   const indexHtml = existsSync(`${webDir}/index.html`) ? readFileSync(`${webDir}/index.html`) : undefined;

@@ -1,4 +1,12 @@
-export { type Account, checkPassword, createAccount, PasswordRefused } from './accounts.ts';
+export { type Account, checkPassword, createAccount, findAccountByNin, PasswordRefused } from './accounts.ts';
+export {
+  getAccountStatus,
+  issueActivationCode,
+  lockAccount,
+  redeemActivationCode,
+  unlockAccount,
+} from './activation.ts';
+export { identityAdminRoutes } from './admin-routes.ts';
 export { authenticateApiKey, createApiKey, revokeApiKey } from './api-keys.ts';
 export { authenticateAccessToken } from './citizen-tokens.ts';
 export { assuranceOf, issueRecoveryCodes, startTotpEnrolment } from './factors.ts';
