@@ -92,6 +92,7 @@ describe('jokko CLI', () => {
       ['seed', '--help'],
       ['audit', 'verify', '--help'],
       ['config', 'check', '--help'],
+      ['oidc-keys', 'rotate', '--help'],
     ]) {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(0);
@@ -133,6 +134,13 @@ describe('jokko CLI', () => {
     expect((await fetch(`${first.url}/docs/`)).status).toBe(200);
     const auth = { authorization: `Bearer ${first.key}` };
     const before = await (await fetch(`${first.url}/v1/registries`, { headers: auth })).json();
+    // One demo adult is left to enrol, with a fresh code printed (as an SMS would bring it).
+    expect(first.out()).toMatch(
+      /Try enrolment: \S+\/enrol with NIN \d{13} and activation code [A-HJ-NP-Z2-9]{8}/,
+    );
+    expect((await fetch(`${first.url}/enrol`)).status).toBe(200);
+    const discovery = await (await fetch(`${first.url}/oidc/.well-known/openid-configuration`)).json();
+    expect(discovery.backchannel_token_delivery_modes_supported).toEqual(['poll']);
     expect(await stop(first.child)).toBe(0);
 
     const second = await start(embedded);
@@ -165,6 +173,21 @@ describe('jokko CLI', () => {
     expect((await fetch(`${again.url}/v1/registries`, { headers: auth })).status).toBe(401);
     expect(await stop(again.child)).toBe(0);
     expect((await run(['api-key', 'revoke', 'not-a-uuid'], embedded)).code).toBe(2);
+  }, 180_000);
+
+  it('rotates the OpenID Connect signing key and retires the old one', async () => {
+    const rotated = await run(['oidc-keys', 'rotate'], embedded);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const kid = /New signing key (\S+)\./.exec(rotated.stdout)?.[1];
+    expect(kid).toBeTruthy();
+    const retired = await run(['oidc-keys', 'retire'], embedded);
+    expect(retired.stdout).toMatch(/Retired \S+/);
+    expect((await run(['oidc-keys', 'retire'], embedded)).stdout).toMatch(/Nothing to retire/);
+    const server = await start(embedded);
+    children.push(server.child);
+    const jwks = await (await fetch(`${server.url}/oidc/jwks`)).json();
+    expect(jwks.keys.map((k: { kid: string }) => k.kid)).toEqual([kid]);
+    expect(await stop(server.child)).toBe(0);
   }, 180_000);
 
   it('verifies the audit log, then names the entry an administrator edited', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import {
@@ -10,7 +11,14 @@ import {
 } from './config.ts';
 import { startPlatform } from './main.ts';
 import { createAuditLog, verifyAuditLog } from './modules/audit/index.ts';
-import { createApiKey, revokeApiKey } from './modules/identity/index.ts';
+import {
+  addSigningKey,
+  createApiKey,
+  registerDemoClients,
+  retireSigningKeys,
+  revokeApiKey,
+  superAppClientId,
+} from './modules/identity/index.ts';
 import { createProgressBar, seedDemoCountry } from './modules/registries/index.ts';
 import { actorKinds } from './platform/actor.ts';
 import type { Database } from './platform/db/database.ts';
@@ -117,6 +125,57 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
           `Seeded ${summary.people} people in ${seconds.toFixed(1)} s (${Math.round(summary.people / seconds)} people/s).`,
         );
         out(JSON.stringify(summary));
+        // The relying parties every demo has: the super-app and a bank (code flow and CIBA).
+        const bank = {
+          clientId: 'demo-bank',
+          clientSecret: randomBytes(32).toString('base64url'),
+          redirectUri: 'http://localhost:4000/callback',
+        };
+        await registerDemoClients(database, cfg.publicUrl, bank);
+        out(
+          `Demo relying parties: ${superAppClientId} (public client, PKCE) and ${bank.clientId} / ${bank.clientSecret}`,
+        );
+      });
+    });
+
+  const keys = program.command('oidc-keys').description('Signing keys of the OpenID Connect provider.');
+  keys
+    .command('rotate')
+    .description(
+      'Add a new signing key; nodes sign with it after their next (rolling) restart, the old key stays published.',
+    )
+    .action(async () => {
+      const cfg = config();
+      await withDatabase(cfg, async (database) => {
+        await migrate(database);
+        const kid = await addSigningKey(database);
+        await createAuditLog(database).record({
+          actor: { kind: 'system', id: 'cli' },
+          action: 'identity.signing-key.added',
+          subject: { kind: 'signing-key', id: kid },
+          outcome: 'success',
+        });
+        out(
+          `New signing key ${kid}. Restart the nodes one by one; retire the old key once its tokens have expired.`,
+        );
+      });
+    });
+  keys
+    .command('retire')
+    .description('Retire every signing key but the newest; they leave the JWKS at the next restart.')
+    .action(async () => {
+      const cfg = config();
+      await withDatabase(cfg, async (database) => {
+        await migrate(database);
+        const retired = await retireSigningKeys(database);
+        for (const kid of retired)
+          await createAuditLog(database).record({
+            actor: { kind: 'system', id: 'cli' },
+            action: 'identity.signing-key.retired',
+            subject: { kind: 'signing-key', id: kid },
+            outcome: 'success',
+          });
+        out(retired.length ? `Retired ${retired.join(', ')}.` : 'Nothing to retire: one key is active.');
       });
     });
 

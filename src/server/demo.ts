@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getCountryProfile } from '../shared/countries/index.ts';
 import type { Config } from './config.ts';
 import { createAuditLog } from './modules/audit/index.ts';
-import { authenticateApiKey, createAccount, createApiKey, registerClient } from './modules/identity/index.ts';
+import {
+  authenticateApiKey,
+  createAccount,
+  createApiKey,
+  findAccountByNin,
+  issueActivationCode,
+  registerDemoClients,
+} from './modules/identity/index.ts';
 import { demoCitizens } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
 
@@ -40,8 +48,10 @@ export async function ensureDemoCredentials(
   if (config.databaseUrl) return undefined;
   const existing = readDemoCredentials(config);
   // The file can outlive its database (a deleted data/pglite folder): then make a new key.
-  if (existing && (await authenticateApiKey(database.db, existing.operatorApiKey, new Date())))
+  if (existing && (await authenticateApiKey(database.db, existing.operatorApiKey, new Date()))) {
+    await registerDemoClients(database, config.publicUrl, existing.bankClient);
     return existing;
+  }
   const { id, key } = await createApiKey(database.db, {
     label: 'demo operator (embedded mode)',
     actor: {
@@ -58,7 +68,10 @@ export async function ensureDemoCredentials(
     details: { label: 'demo operator (embedded mode)', embedded: true },
   });
   const citizens: DemoCredentials['citizens'] = [];
+  const enrollee = await demoEnrollee(database);
+  // One adult is left unenrolled so the enrolment pages can be tried (see demoEnrolment).
   for (const c of await demoCitizens(database)) {
+    if (c.nin === enrollee?.nin) continue;
     // Readable, long and random: fine to type from a terminal, never a common password.
     const password = `Jokko-${randomBytes(6).toString('base64url')}-demo`;
     const existing = await database.query('SELECT 1 FROM identity_accounts WHERE nin = $1', [c.nin]);
@@ -71,15 +84,7 @@ export async function ensureDemoCredentials(
     clientSecret: randomBytes(32).toString('base64url'),
     redirectUri: 'http://localhost:4000/callback',
   };
-  await registerClient(database, {
-    client_id: bankClient.clientId,
-    client_secret: bankClient.clientSecret,
-    client_name: 'Banque Teranga (démo)',
-    redirect_uris: [bankClient.redirectUri],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-  });
+  await registerDemoClients(database, config.publicUrl, bankClient);
   const credentials: DemoCredentials = {
     operatorApiKey: key,
     citizens,
@@ -90,4 +95,30 @@ export async function ensureDemoCredentials(
   writeFileSync(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
   return credentials;
+}
+
+/**
+ * One demo citizen without an account, and a fresh activation code for them, printed at each
+ * embedded start: what an SMS would bring (the code is also in notify_outbox).
+ */
+export async function demoEnrolment(
+  config: Config,
+  database: Database,
+): Promise<{ nin: string; name: string; code: string } | undefined> {
+  if (config.databaseUrl) return undefined;
+  const last = await demoEnrollee(database);
+  if (!last || (await findAccountByNin(database, last.nin))) return undefined;
+  const { code } = await issueActivationCode(
+    { database, audit: createAuditLog(database), country: getCountryProfile(config.country) },
+    { kind: 'system', id: 'demo', roles: ['identity:enrol'] },
+    last.nin,
+    'enrol',
+  );
+  return { nin: last.nin, name: `${last.givenNames} ${last.familyName}`, code };
+}
+
+/** The youngest adult of the demo household. */
+async function demoEnrollee(database: Database) {
+  const adultBefore = `${new Date().getUTCFullYear() - 18}-01-01`;
+  return (await demoCitizens(database)).filter((c) => c.birthDate < adultBefore).at(-1);
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import { buildApp } from './app.ts';
 import { type Config, configWarnings, maskUrl } from './config.ts';
-import { ensureDemoCredentials } from './demo.ts';
+import { demoEnrolment, ensureDemoCredentials } from './demo.ts';
 import { createAuditLog } from './modules/audit/index.ts';
 import { createProgressBar, isSeeded, seedDemoCountry } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
@@ -48,6 +48,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       say(`Demo population ready: ${summary.people} people, ${summary.organisations} organisations.`);
     }
     const demo = embedded ? await ensureDemoCredentials(config, database) : undefined;
+    const enrolment = demo ? await demoEnrolment(config, database) : undefined;
 
     let app: FastifyInstance | undefined;
     let url: string | undefined;
@@ -78,13 +79,18 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
         `    try: curl -H "Authorization: Bearer ${demo.operatorApiKey}" ${url ?? config.publicUrl}/v1/registries`,
       );
       if (demo.citizens.length) {
-        say('  Demo citizens (sign in at /oidc with NIN and password):');
+        say('  Demo citizens (NIN and password; sign in through a relying party, e.g. the demo bank):');
         for (const c of demo.citizens) say(`    ${c.nin}  ${c.password}  ${c.name}`);
       }
+      if (enrolment)
+        say(
+          `  Try enrolment: ${url ?? config.publicUrl}/enrol with NIN ${enrolment.nin} and activation code ${enrolment.code} (${enrolment.name})`,
+        );
       say(`  Demo bank client: ${demo.bankClient.clientId} / ${demo.bankClient.clientSecret}`);
       say(
         `    redirect URI ${demo.bankClient.redirectUri}; discovery at ${url ?? config.publicUrl}/oidc/.well-known/openid-configuration`,
       );
+      say('    it may also start "approve on your phone" logins (CIBA, poll) with login_hint=<NIN>');
     }
     say('');
 

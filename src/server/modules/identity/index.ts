@@ -9,6 +9,7 @@ export {
 export { identityAdminRoutes } from './admin-routes.ts';
 export { authenticateApiKey, createApiKey, revokeApiKey } from './api-keys.ts';
 export { authenticateAccessToken } from './citizen-tokens.ts';
+export { registerDemoClients } from './demo-clients.ts';
 export { assuranceOf, issueRecoveryCodes, startTotpEnrolment } from './factors.ts';
 export { meRoutes, superAppClientId } from './me-routes.ts';
 export { enrolRoutes } from './oidc/enrol-routes.ts';

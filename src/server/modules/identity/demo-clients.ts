@@ -1,0 +1,33 @@
+import type { Database } from '../../platform/db/database.ts';
+import { superAppClientId } from './me-routes.ts';
+import { cibaGrantType, registerClient } from './oidc/provider.ts';
+
+/**
+ * The relying parties every demo country has: the super-app (a public client: PKCE, no secret)
+ * and a bank that logs citizens in by code flow or by "approve on your phone" (CIBA, poll).
+ */
+export async function registerDemoClients(
+  database: Database,
+  publicUrl: string,
+  bank: { clientId: string; clientSecret: string; redirectUri: string },
+): Promise<void> {
+  await registerClient(database, {
+    client_id: superAppClientId,
+    client_name: 'Jokko',
+    redirect_uris: [`${publicUrl}/app/callback`],
+    post_logout_redirect_uris: [`${publicUrl}/`],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  });
+  await registerClient(database, {
+    client_id: bank.clientId,
+    client_secret: bank.clientSecret,
+    client_name: 'Banque Teranga (démo)',
+    redirect_uris: [bank.redirectUri],
+    grant_types: ['authorization_code', 'refresh_token', cibaGrantType],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    backchannel_token_delivery_mode: 'poll',
+  });
+}
