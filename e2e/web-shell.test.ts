@@ -69,7 +69,16 @@ describe.skipIf(!hasBrowser())('web shell in Chromium', () => {
   it('renders the interactive API reference with the operations of every module', async () => {
     await page.goto(`${url}/docs/`);
     await page.waitForSelector('.opblock-tag');
-    expect(await page.locator('.opblock-tag').allInnerTexts()).toEqual(['platform', 'audit', 'registries']);
+    expect((await page.locator('.opblock-tag').allInnerTexts()).sort()).toEqual([
+      'audit',
+      'identity',
+      'me',
+      'platform',
+      'registries',
+    ]);
+    expect(
+      await page.locator('.opblock-summary-path', { hasText: '/v1/me/approvals' }).count(),
+    ).toBeGreaterThan(0);
     expect(
       await page.locator('.opblock-summary-path', { hasText: '/v1/registries/people/{nin}' }).count(),
     ).toBeGreaterThan(0);
