@@ -11,6 +11,7 @@ import { getCountryProfile } from '../shared/countries/index.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { auditRoutes, createAuditLog } from './modules/audit/index.ts';
+import { bridgeRoutes, createBridgeRuntime, gatewayRoutes } from './modules/bridge/index.ts';
 import {
   authenticateAccessToken,
   authenticateApiKey,
@@ -53,6 +54,7 @@ const apiPrefixes = [
   '/interaction',
   '/interaction-assets',
   '/enrol',
+  '/r1',
 ];
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -258,6 +260,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auditRoutes, { prefix: '/v1', ctx });
   await app.register(registriesRoutes, { prefix: '/v1', ctx });
   await app.register(identityAdminRoutes, { prefix: '/v1', ctx });
+  const bridge = await createBridgeRuntime(ctx, { metrics: metrics.register });
+  app.addHook('onClose', async () => bridge.close());
+  await app.register(bridgeRoutes, { prefix: '/v1', deps: bridge.catalogue });
+  await app.register(gatewayRoutes, { deps: bridge.gateway, metrics: metrics.register });
 
   const webDir = options.webDir ?? defaultWebDir;
   const indexHtml = existsSync(`${webDir}/index.html`) ? readFileSync(`${webDir}/index.html`) : undefined;

@@ -33,6 +33,11 @@ export interface Config {
   seedOnStart: boolean;
   seedPeople: number;
   migrateOnStart: boolean;
+  bridge: {
+    bodyLimitBytes: number;
+    bufferLimitBytes: number;
+    replayWindowSeconds: number;
+  };
 }
 
 export type Env = Record<string, string | undefined>;
@@ -219,6 +224,18 @@ const variables = {
     doc: 'Apply pending database migrations at start-up. Default true.',
     parse: bool(true),
   },
+  BRIDGE_BODY_LIMIT: {
+    doc: 'Largest request body the Digital Bridge forwards (streamed, never buffered). Default 100mb.',
+    parse: byteSize(100 * 1024 ** 2),
+  },
+  BRIDGE_BUFFER_LIMIT: {
+    doc: 'Provider answers up to this size are buffered and signed by the bridge in headers; larger ones stream. Default 1mb.',
+    parse: byteSize(1024 ** 2),
+  },
+  BRIDGE_REPLAY_WINDOW_SECONDS: {
+    doc: 'How old a request signature may be; its nonce is remembered this long. Default 300.',
+    parse: int(10, 3600, 300),
+  },
 } satisfies Record<string, Variable<unknown>>;
 
 export type VariableName = keyof typeof variables;
@@ -257,6 +274,11 @@ export function loadConfig(env: Env = process.env): Config {
     seedOnStart: p.JOKKO_SEED_ON_START,
     seedPeople: p.JOKKO_SEED_PEOPLE,
     migrateOnStart: p.JOKKO_MIGRATE_ON_START,
+    bridge: {
+      bodyLimitBytes: p.BRIDGE_BODY_LIMIT,
+      bufferLimitBytes: p.BRIDGE_BUFFER_LIMIT,
+      replayWindowSeconds: p.BRIDGE_REPLAY_WINDOW_SECONDS,
+    },
   };
 }
 

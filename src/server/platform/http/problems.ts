@@ -18,6 +18,24 @@ export const problemCatalog = {
   'rate-limited': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  'bridge-bad-client': { status: 400, title: 'The X-Road-Client header is missing or malformed' },
+  'bridge-invalid-path': { status: 400, title: 'The service path is not acceptable' },
+  'bridge-digest-mismatch': { status: 400, title: 'The body does not match its Content-Digest' },
+  'bridge-signature-invalid': { status: 401, title: 'The request signature is missing or invalid' },
+  'bridge-replay': { status: 401, title: 'The signature nonce was already used' },
+  'bridge-member-suspended': { status: 403, title: 'A member or subsystem of this exchange is not active' },
+  'bridge-access-denied': { status: 403, title: 'The client has no access right to this service' },
+  'bridge-endpoint-disabled': { status: 403, title: 'This endpoint of the service is disabled' },
+  'bridge-consent-required': {
+    status: 403,
+    title: 'This service carries personal data: a consent or a legal basis is required',
+  },
+  'bridge-unknown-service': { status: 404, title: 'No such service on the bridge' },
+  'bridge-unknown-endpoint': { status: 404, title: 'The service has no such endpoint' },
+  'bridge-body-too-large': { status: 413, title: 'The request body is larger than the bridge accepts' },
+  'bridge-rate-limited': { status: 429, title: 'The access right allows fewer calls per second' },
+  'bridge-provider-error': { status: 502, title: 'The provider could not be reached or broke off' },
+  'bridge-provider-timeout': { status: 504, title: 'The provider did not answer in time' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemSlug = keyof typeof problemCatalog;

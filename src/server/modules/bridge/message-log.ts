@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { createBatcher } from '../../platform/batcher.ts';
+import type { Database } from '../../platform/db/database.ts';
+import type { AuditLog } from '../audit/index.ts';
+import { type BridgeKey, sha256, signWithBridgeKey } from './signing.ts';
+
+/** One exchange through the gateway, as the message log keeps it. Bodies are never stored. */
+export interface ExchangeRecord {
+  id: string;
+  xroadId: string;
+  client: string;
+  service: string;
+  method: string;
+  endpoint: string | null;
+  userId: string | null;
+  issue: string | null;
+  subject: string | null;
+  consentId: string | null;
+  requestHash: string | null;
+  responseHash: string | null;
+  status: number;
+  problem: string | null;
+  requestBytes: number;
+  responseBytes: number;
+  startedAt: string;
+  durationMs: number;
+  backendMs: number | null;
+}
+export interface LoggedExchange extends ExchangeRecord {
+  recordHash: string;
+  signature: string;
+}
+
+/** The bytes that are hashed and signed: canonical JSON of every field (RFC 8785). */
+export function recordHash(record: ExchangeRecord): Buffer {
+  const json = canonicalize({ v: 1, ...record });
+  if (!json) throw new Error('exchange record cannot be canonicalised');
+  return sha256(json);
+}
+
+export interface MessageLog {
+  /** Resolves once the record is committed; the gateway answers the client only after that. */
+  append(record: ExchangeRecord): Promise<LoggedExchange>;
+  drain(): Promise<void>;
+}
+
+const columns = [
+  'id',
+  'xroad_id',
+  'client',
+  'service',
+  'method',
+  'endpoint',
+  'user_id',
+  'issue',
+  'subject',
+  'consent_id',
+  'request_hash',
+  'response_hash',
+  'status',
+  'problem',
+  'request_bytes',
+  'response_bytes',
+  'started_at',
+  'duration_ms',
+  'backend_ms',
+  'record_hash',
+  'signature',
+];
+
+/**
+ * Records are written in batches (group commit) so that logging keeps up with the gateway; each
+ * batch is chained into the audit log by one entry that carries the SHA-256 over its records'
+ * hashes, so removing or editing a record breaks the audit chain's evidence.
+ */
+export function createMessageLog(database: Database, audit: AuditLog, key: () => BridgeKey): MessageLog {
+  const batcher = createBatcher<ExchangeRecord, LoggedExchange>(
+    async (records) => {
+      const signer = key();
+      const logged = records.map((r) => {
+        const hash = recordHash(r);
+        return { ...r, recordHash: hash.toString('hex'), signature: signWithBridgeKey(signer, hash) };
+      });
+      const params: unknown[] = [];
+      const rows = logged.map((r, n) => {
+        params.push(
+          r.id,
+          r.xroadId,
+          r.client,
+          r.service,
+          r.method,
+          r.endpoint,
+          r.userId,
+          r.issue,
+          r.subject,
+          r.consentId,
+          r.requestHash,
+          r.responseHash,
+          r.status,
+          r.problem,
+          r.requestBytes,
+          r.responseBytes,
+          r.startedAt,
+          r.durationMs,
+          r.backendMs,
+          r.recordHash,
+          r.signature,
+        );
+        return `(${columns.map((_, c) => `$${n * columns.length + c + 1}`).join(', ')})`;
+      });
+      await database.query(
+        `INSERT INTO bridge_message_log (${columns.join(', ')}) VALUES ${rows.join(', ')}`,
+        params,
+      );
+      await audit.record({
+        actor: { kind: 'system', id: 'bridge' },
+        action: 'bridge.message-log.batch',
+        subject: { kind: 'bridge-message-log', id: logged[0]?.id ?? randomUUID() },
+        outcome: 'success',
+        details: {
+          count: logged.length,
+          ids: logged.map((r) => r.id),
+          digest: sha256(logged.map((r) => r.recordHash).join('\n')).toString('hex'),
+          signer: signer.kid,
+        },
+      });
+      return logged;
+    },
+    { maxItems: 200, maxDelayMs: 2 },
+  );
+  return { append: (record) => batcher.submit(record), drain: () => batcher.drain() };
+}

@@ -1,0 +1,72 @@
+import type { Registry } from 'prom-client';
+import type { AppContext } from '../../context.ts';
+import type { CatalogueDeps } from './catalogue.ts';
+import { legalBasisOnly } from './checks/require-consent.ts';
+import type { ConsentHook, GatewayDeps } from './exchange.ts';
+import { createMessageLog, type MessageLog } from './message-log.ts';
+import { createNonceStore, type NonceStore } from './nonces.ts';
+import { type BridgeKey, loadBridgeKey } from './signing.ts';
+import { createSnapshotHolder, type SnapshotHolder } from './snapshot.ts';
+
+export interface BridgeRuntime {
+  catalogue: CatalogueDeps;
+  gateway: GatewayDeps;
+  snapshot: SnapshotHolder;
+  nonces: NonceStore;
+  log: MessageLog;
+  metrics?: Registry;
+  close(): Promise<void>;
+}
+
+/** Everything the bridge keeps per node: the catalogue snapshot, its key, the nonce and log writers. */
+export async function createBridgeRuntime(
+  ctx: AppContext,
+  options: { consent?: ConsentHook; metrics?: Registry } = {},
+): Promise<BridgeRuntime> {
+  const snapshot = await createSnapshotHolder(ctx.database, {
+    onError: (err) => ctx.logger.warn({ err }, 'bridge catalogue reload failed'),
+  });
+  const key: BridgeKey = await loadBridgeKey(ctx.database, ctx.clock());
+  const nonces = createNonceStore(ctx.database);
+  const log = createMessageLog(ctx.database, ctx.audit, () => key);
+  const purge = setInterval(() => {
+    nonces.purge(ctx.clock()).catch((err: unknown) => ctx.logger.warn({ err }, 'nonce purge failed'));
+  }, 60_000);
+  purge.unref();
+  const catalogue: CatalogueDeps = {
+    database: ctx.database,
+    audit: ctx.audit,
+    snapshot,
+    instance: ctx.country.code,
+    clock: ctx.clock,
+  };
+  const gateway: GatewayDeps = {
+    database: ctx.database,
+    snapshot: () => snapshot.current(),
+    nonces,
+    log,
+    bridgeKey: () => key,
+    publicUrl: ctx.config.publicUrl,
+    clock: ctx.clock,
+    consent: options.consent ?? legalBasisOnly,
+    limits: {
+      bodyBytes: ctx.config.bridge.bodyLimitBytes,
+      bufferBytes: ctx.config.bridge.bufferLimitBytes,
+      replayWindowSeconds: ctx.config.bridge.replayWindowSeconds,
+    },
+  };
+  return {
+    catalogue,
+    gateway,
+    snapshot,
+    nonces,
+    log,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    async close() {
+      clearInterval(purge);
+      snapshot.close();
+      await nonces.drain();
+      await log.drain();
+    },
+  };
+}
