@@ -71,6 +71,7 @@ describe.skipIf(!hasBrowser())('web shell in Chromium', () => {
     await page.waitForSelector('.opblock-tag');
     expect((await page.locator('.opblock-tag').allInnerTexts()).sort()).toEqual([
       'audit',
+      'bridge',
       'identity',
       'me',
       'platform',
@@ -81,6 +82,9 @@ describe.skipIf(!hasBrowser())('web shell in Chromium', () => {
     ).toBeGreaterThan(0);
     expect(
       await page.locator('.opblock-summary-path', { hasText: '/v1/registries/people/{nin}' }).count(),
+    ).toBeGreaterThan(0);
+    expect(
+      await page.locator('.opblock-summary-path', { hasText: '/v1/bridge/members/{id}/decision' }).count(),
     ).toBeGreaterThan(0);
   });
 

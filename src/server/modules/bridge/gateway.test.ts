@@ -635,6 +635,20 @@ describe.each(testEngines())('the Digital Bridge gateway on %s', (kind) => {
     }
   });
 
+  it('re-seeding the demo population keeps the organisations that bridge members refer to', async () => {
+    await seedDemoCountry(t.db.database, {
+      profile: getCountryProfile('SN'),
+      people: 10,
+      seed: 'again',
+      reset: true,
+    });
+    const members = await t.db.database.query('SELECT 1 FROM bridge_members');
+    expect(members.length).toBe(3);
+    // The member still authenticates; the right on the service was revoked by the test above.
+    const answer = await bank.call({ service, path: '/headers' });
+    expect(answer.json()).toMatchObject({ status: 403, type: problemType('bridge-access-denied') });
+  });
+
   const privateKeys = new Map<string, KeyObject>();
   function bankKeyFor(keyid: string): KeyObject {
     const key = privateKeys.get(keyid) ?? (keyid === 'bank-1' ? keys.bank.privateKey : undefined);

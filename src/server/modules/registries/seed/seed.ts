@@ -42,7 +42,9 @@ export async function seedDemoCountry(database: Database, options: SeedOptions):
     if (!options.reset) {
       throw new SeedRefused(`the people registry already holds ${n} people; use --reset to replace them`);
     }
-    await database.exec(`TRUNCATE ${allTables.join(', ')}`);
+    // Organisations stay (other modules refer to them, e.g. bridge members); their ids are
+    // deterministic, so the ones already there are simply not inserted again.
+    await database.exec(`TRUNCATE ${allTables.filter((t) => t !== 'organisations').join(', ')}`);
   }
 
   const orgId = (identifier: string) => nameUuid(`${profile.code}:organisation:${identifier}`);
@@ -59,6 +61,9 @@ export async function seedDemoCountry(database: Database, options: SeedOptions):
     profile.code,
     o.fictional,
   ]);
+  const present = new Set(
+    (await database.query<{ id: string }>('SELECT id FROM organisations')).map((r) => r.id),
+  );
   await database.copyRows(
     'organisations',
     [
@@ -74,7 +79,7 @@ export async function seedDemoCountry(database: Database, options: SeedOptions):
       'country',
       'fictional',
     ],
-    organisations,
+    organisations.filter((o) => !present.has(o[0] as string)),
   );
   const registryRows = Object.entries(demo.registryOwners).map(([code, owner]) => [
     code,

@@ -1,0 +1,224 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createSigner, httpbis } from 'http-message-signatures';
+import { Pool } from 'undici';
+import { createApiKey } from '../src/server/modules/identity/index.ts';
+import { seedDemoCountry } from '../src/server/modules/registries/index.ts';
+import { openDatabase } from '../src/server/platform/db/database.ts';
+import { migrate } from '../src/server/platform/db/migrate.ts';
+import { getCountryProfile } from '../src/shared/countries/index.ts';
+import { createDatabase, dropDatabase } from './databases.ts';
+import { type Benchmark, median, percentile } from './harness.ts';
+import { startJokko } from './server.ts';
+
+/**
+ * The same service called directly and through the bridge (signature check, replay nonce, access
+ * right, forwarding, signed answer and the message-log write all in the path), at a fixed
+ * concurrency, alternating runs. The bridge server, the backend and this load generator each
+ * run in their own process on the same 2 cores.
+ */
+const concurrency = 32;
+const service = 'SN/GOV/DGID/impots/attestation-fiscale/v1';
+
+function startBackend(): Promise<{ child: ChildProcess; url: string }> {
+  const file = fileURLToPath(new URL('./bridge-backend.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /listening (\S+)/.exec(String(d));
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.on('close', (code) => reject(new Error(`backend exited ${code}`)));
+  });
+}
+
+async function api(base: string, key: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = (await res.json()) as { id: string; subsystems: Array<{ id: string }> };
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Pre-signs requests (each with its own nonce) so that signing is not measured in the load generator. */
+async function presign(base: string, path: string, key: KeyObject, count: number) {
+  const signer = createSigner(key, 'ed25519', 'bench-1');
+  const out: Array<Record<string, string>> = [];
+  for (let i = 0; i < count; i++) {
+    const signed = await httpbis.signMessage(
+      {
+        key: signer,
+        fields: ['@method', '@target-uri', 'x-road-client'],
+        params: ['created', 'nonce', 'keyid', 'alg'],
+        paramValues: { nonce: randomBytes(18).toString('base64url') },
+      },
+      { method: 'GET', url: `${base}${path}`, headers: { 'x-road-client': 'SN/COM/BTERANGA/kyc' } },
+    );
+    out.push(signed.headers as Record<string, string>);
+  }
+  return out;
+}
+
+/** `concurrency` workers, each sending its next request when the previous answer has been read. */
+async function load(origin: string, path: string, seconds: number, headers: () => Record<string, string>) {
+  const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
+  const latencies: number[] = [];
+  let failures = 0;
+  const end = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const started = performance.now();
+      const res = await pool.request({ path, method: 'GET', headers: headers() });
+      await res.body.arrayBuffer();
+      if (res.statusCode !== 200) failures++;
+      latencies.push(performance.now() - started);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  await pool.close();
+  if (failures) throw new Error(`${failures} answers were not 200`);
+  return { rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+export const benchmark: Benchmark = {
+  name: 'bridge',
+  description:
+    'Requests/s and p50/p99 of a JSON service and a 1 MiB answer, direct vs through the bridge (PostgreSQL)',
+  async run(ctx) {
+    if (!ctx.postgresUrl) return { rows: [], notes: ['PostgreSQL not reachable: skipped.'] };
+    const seconds = ctx.quick ? 2 : 8;
+    const reps = ctx.quick ? 1 : 3;
+    const name = 'jokko_bench_bridge';
+    const url = await createDatabase(ctx.postgresUrl, name, { dropFirst: true });
+    const db = await openDatabase({ url });
+    await migrate(db);
+    await seedDemoCountry(db, { profile: getCountryProfile('SN'), people: 10, seed: 'bench' });
+    const orgs = await db.query<{ id: string; identifier: string }>(
+      "SELECT id, identifier FROM organisations WHERE identifier IN ('DGID', 'BTERANGA')",
+    );
+    const keyFor = async (roles: string[], organisationId?: string) =>
+      (
+        await createApiKey(db.db, {
+          label: 'bench',
+          actor: {
+            kind: organisationId ? 'partner' : 'operator',
+            id: 'bench',
+            roles,
+            ...(organisationId ? { organisationId } : {}),
+          },
+        })
+      ).key;
+    const operator = await keyFor(['bridge:admin']);
+    const dgid = await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'DGID')!.id);
+    const bank = await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'BTERANGA')!.id);
+    await db.close();
+
+    const backend = await startBackend();
+    const { child, base } = await startJokko(url, { LOG_LEVEL: 'warn' });
+    try {
+      const bankKey = generateKeyPairSync('ed25519');
+      const dgidKey = generateKeyPairSync('ed25519');
+      const join = async (key: string, org: string, code: string, keyid: string, pub: KeyObject) => {
+        const member = await api(base, key, 'POST', '/bridge/members', {
+          organisation: org,
+          subsystems: [
+            { code, keys: [{ keyid, alg: 'ed25519', publicKeyJwk: pub.export({ format: 'jwk' }) }] },
+          ],
+        });
+        await api(base, operator, 'POST', `/bridge/members/${member.id}/decision`, { decision: 'approve' });
+        return member.subsystems[0]?.id ?? '';
+      };
+      const bankSubsystem = await join(bank, 'BTERANGA', 'kyc', 'bench-1', bankKey.publicKey);
+      const dgidSubsystem = await join(dgid, 'DGID', 'impots', 'dgid-1', dgidKey.publicKey);
+      const svc = await api(base, dgid, 'POST', '/bridge/services', {
+        subsystemId: dgidSubsystem,
+        code: 'attestation-fiscale',
+        version: 'v1',
+        title: 'Attestation fiscale',
+        openapi: {
+          openapi: '3.0.3',
+          info: { title: 'x', version: '1' },
+          paths: { '/small': { get: {} }, '/large': { get: {} } },
+        },
+        backendUrl: `${backend.url}/api`,
+        personalData: false,
+      });
+      await api(base, dgid, 'POST', '/bridge/rights', {
+        serviceId: svc.id,
+        clientSubsystemId: bankSubsystem,
+      });
+
+      const rows: Array<Record<string, string | number>> = [];
+      const samples: Record<string, unknown[]> = {};
+      for (const size of ['small', 'large'] as const) {
+        const bridgePath = `/r1/${service}/${size}`;
+        // Enough signatures for the fastest plausible run; signed before the clock starts.
+        const needed = (size === 'small' ? 6000 : 800) * seconds * (reps + 1);
+        ctx.log(`pre-signing ${needed} requests for ${size}...`);
+        const signed = await presign(base, bridgePath, bankKey.privateKey, needed);
+        let next = 0;
+        const runs = {
+          direct: [] as Array<Awaited<ReturnType<typeof load>>>,
+          bridge: [] as Array<Awaited<ReturnType<typeof load>>>,
+        };
+        await load(backend.url, `/api/${size}`, 1, () => ({}));
+        await load(base, bridgePath, 1, () => signed[next++]!);
+        for (let r = 0; r < reps; r++) {
+          runs.direct.push(await load(backend.url, `/api/${size}`, seconds, () => ({})));
+          runs.bridge.push(
+            await load(base, bridgePath, seconds, () => {
+              const h = signed[next++];
+              if (!h) throw new Error('ran out of pre-signed requests');
+              return h;
+            }),
+          );
+        }
+        samples[size] = [runs];
+        const summary = (k: 'direct' | 'bridge') => ({
+          rps: median(runs[k].map((x) => x.rps)),
+          p50: median(runs[k].map((x) => x.p50)),
+          p99: median(runs[k].map((x) => x.p99)),
+        });
+        const d = summary('direct');
+        const b = summary('bridge');
+        const label = size === 'small' ? 'JSON, 110 B' : '1 MiB';
+        rows.push({
+          answer: label,
+          path: 'direct',
+          'requests/s': Math.round(d.rps),
+          'p50 ms': +d.p50.toFixed(2),
+          'p99 ms': +d.p99.toFixed(2),
+          'bridge/direct': '',
+        });
+        rows.push({
+          answer: label,
+          path: 'bridge',
+          'requests/s': Math.round(b.rps),
+          'p50 ms': +b.p50.toFixed(2),
+          'p99 ms': +b.p99.toFixed(2),
+          'bridge/direct': `${((b.rps / d.rps) * 100).toFixed(0)}% of throughput, +${(b.p99 - d.p99).toFixed(2)} ms p99`,
+        });
+      }
+      return {
+        rows,
+        data: { concurrency, secondsPerRun: seconds, repetitions: reps, samples },
+        notes: [
+          `${concurrency} concurrent requests, ${reps} alternating runs of ${seconds} s each, medians reported.`,
+          'Bridge path: RFC 9421 Ed25519 verification, nonce claimed in PostgreSQL (batched), access right, forwarding over keep-alive, Ed25519-signed answer, message-log record committed (batched) before the answer.',
+          'Three processes share the 2 cores: the Jokko server, the backend and this load generator; the direct runs do not pay for the Jokko process, so the ratio is conservative for the bridge.',
+        ],
+      };
+    } finally {
+      child.kill('SIGTERM');
+      backend.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+      await dropDatabase(ctx.postgresUrl, name).catch(() => undefined);
+    }
+  },
+};
