@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createSigner, httpbis } from 'http-message-signatures';
 import { Pool } from 'undici';
@@ -7,6 +8,7 @@ import { createApiKey } from '../src/server/modules/identity/index.ts';
 import { seedDemoCountry } from '../src/server/modules/registries/index.ts';
 import { openDatabase } from '../src/server/platform/db/database.ts';
 import { migrate } from '../src/server/platform/db/migrate.ts';
+import { freePort } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { createDatabase, dropDatabase } from './databases.ts';
 import { type Benchmark, median, percentile } from './harness.ts';
@@ -63,18 +65,31 @@ async function presign(base: string, path: string, key: KeyObject, count: number
   return out;
 }
 
+/** CPU seconds a process has used so far (user + system), from /proc on Linux. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** `concurrency` workers, each sending its next request when the previous answer has been read. */
 async function load(origin: string, path: string, seconds: number, headers: () => Record<string, string>) {
   const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
   const latencies: number[] = [];
   let failures = 0;
+  let firstFailure = '';
   const end = performance.now() + seconds * 1000;
   const worker = async () => {
     while (performance.now() < end) {
       const started = performance.now();
       const res = await pool.request({ path, method: 'GET', headers: headers() });
-      await res.body.arrayBuffer();
-      if (res.statusCode !== 200) failures++;
+      const body = await res.body.text();
+      if (res.statusCode !== 200) {
+        if (failures++ === 0) firstFailure = `${res.statusCode} ${body.slice(0, 300)}`;
+      }
       latencies.push(performance.now() - started);
     }
   };
@@ -82,8 +97,13 @@ async function load(origin: string, path: string, seconds: number, headers: () =
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = (performance.now() - started) / 1000;
   await pool.close();
-  if (failures) throw new Error(`${failures} answers were not 200`);
-  return { rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  if (failures) throw new Error(`${failures} answers were not 200, the first: ${firstFailure}`);
+  return {
+    count: latencies.length,
+    rps: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 export const benchmark: Benchmark = {
@@ -120,7 +140,13 @@ export const benchmark: Benchmark = {
     await db.close();
 
     const backend = await startBackend();
-    const { child, base } = await startJokko(url, { LOG_LEVEL: 'warn' });
+    // Signatures cover the target URI, so the server must know the URL it is reached at.
+    const port = await freePort();
+    const { child, base } = await startJokko(url, {
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    });
     try {
       const bankKey = generateKeyPairSync('ed25519');
       const dgidKey = generateKeyPairSync('ed25519');
@@ -156,6 +182,7 @@ export const benchmark: Benchmark = {
 
       const rows: Array<Record<string, string | number>> = [];
       const samples: Record<string, unknown[]> = {};
+      const serverCpuMs: Record<string, number[]> = { small: [], large: [] };
       for (const size of ['small', 'large'] as const) {
         const bridgePath = `/r1/${service}/${size}`;
         // Enough signatures for the fastest plausible run; signed before the clock starts.
@@ -171,13 +198,14 @@ export const benchmark: Benchmark = {
         await load(base, bridgePath, 1, () => signed[next++]!);
         for (let r = 0; r < reps; r++) {
           runs.direct.push(await load(backend.url, `/api/${size}`, seconds, () => ({})));
-          runs.bridge.push(
-            await load(base, bridgePath, seconds, () => {
-              const h = signed[next++];
-              if (!h) throw new Error('ran out of pre-signed requests');
-              return h;
-            }),
-          );
+          const cpuBefore = cpuSeconds(child.pid);
+          const run = await load(base, bridgePath, seconds, () => {
+            const h = signed[next++];
+            if (!h) throw new Error('ran out of pre-signed requests');
+            return h;
+          });
+          serverCpuMs[size]?.push(((cpuSeconds(child.pid) - cpuBefore) * 1000) / run.count);
+          runs.bridge.push(run);
         }
         samples[size] = [runs];
         const summary = (k: 'direct' | 'bridge') => ({
@@ -195,6 +223,7 @@ export const benchmark: Benchmark = {
           'p50 ms': +d.p50.toFixed(2),
           'p99 ms': +d.p99.toFixed(2),
           'bridge/direct': '',
+          'server CPU ms/request': '',
         });
         rows.push({
           answer: label,
@@ -203,11 +232,12 @@ export const benchmark: Benchmark = {
           'p50 ms': +b.p50.toFixed(2),
           'p99 ms': +b.p99.toFixed(2),
           'bridge/direct': `${((b.rps / d.rps) * 100).toFixed(0)}% of throughput, +${(b.p99 - d.p99).toFixed(2)} ms p99`,
+          'server CPU ms/request': +median(serverCpuMs[size] ?? []).toFixed(3),
         });
       }
       return {
         rows,
-        data: { concurrency, secondsPerRun: seconds, repetitions: reps, samples },
+        data: { concurrency, secondsPerRun: seconds, repetitions: reps, samples, serverCpuMs },
         notes: [
           `${concurrency} concurrent requests, ${reps} alternating runs of ${seconds} s each, medians reported.`,
           'Bridge path: RFC 9421 Ed25519 verification, nonce claimed in PostgreSQL (batched), access right, forwarding over keep-alive, Ed25519-signed answer, message-log record committed (batched) before the answer.',

@@ -12,7 +12,11 @@ export function startJokko(
   env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; base: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'start'], {
+    // BENCH_CPU_PROF_DIR=/tmp/prof writes a V8 CPU profile of the server when it stops.
+    const profile = process.env.BENCH_CPU_PROF_DIR
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR]
+      : [];
+    const child = spawn(process.execPath, [...profile, bin, 'start'], {
       env: {
         ...process.env,
         DATABASE_URL: databaseUrl,

@@ -136,13 +136,14 @@ CREATE TABLE bridge_message_log (
   duration_ms double precision NOT NULL,
   backend_ms double precision,
   record_hash text NOT NULL,
+  signer text NOT NULL,
   signature text NOT NULL
 );
 CREATE INDEX bridge_message_log_service_time ON bridge_message_log (service, started_at);
 CREATE INDEX bridge_message_log_subject ON bridge_message_log (subject, started_at) WHERE subject IS NOT NULL;
 COMMENT ON COLUMN bridge_message_log.subject IS 'The citizen (NIN) the request names in X-Road-UserId or the consent, for the data tracker';
 COMMENT ON COLUMN bridge_message_log.record_hash IS 'SHA-256 of the canonical record; batches are chained into the audit log';
-COMMENT ON COLUMN bridge_message_log.signature IS 'The bridge''s Ed25519 signature over record_hash';
+COMMENT ON COLUMN bridge_message_log.signature IS 'The bridge''s Ed25519 signature over record_hash, by the key named in signer';
 
 CREATE OR REPLACE FUNCTION bridge_message_log_append_only() RETURNS trigger AS $$
 BEGIN

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import {
@@ -12,6 +13,13 @@ import {
 import { startPlatform } from './main.ts';
 import { createAuditLog, verifyAuditLog } from './modules/audit/index.ts';
 import {
+  createBridgeClient,
+  exportMessageLog,
+  type LogBundle,
+  loadBridgeKey,
+  verifyLogBundle,
+} from './modules/bridge/index.ts';
+import {
   addSigningKey,
   createApiKey,
   registerDemoClients,
@@ -20,7 +28,7 @@ import {
   superAppClientId,
 } from './modules/identity/index.ts';
 import { createProgressBar, seedDemoCountry } from './modules/registries/index.ts';
-import { actorKinds } from './platform/actor.ts';
+import { actorKinds, systemActor } from './platform/actor.ts';
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { openConfiguredDatabase } from './platform/db/open.ts';
@@ -263,6 +271,108 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       throw new CliFailure(
         `Audit log does NOT verify: entry seq=${b.seq}${b.id ? ` id=${b.id}` : ''} is broken: ${b.reason} (${result.entries} entries checked).`,
       );
+    });
+
+  const bridge = program.command('bridge').description('Digital Bridge tools.');
+  bridge
+    .command('call')
+    .description(
+      'Call a bridge service as a client subsystem, signing the request (RFC 9421); prints the answer.',
+    )
+    .requiredOption('--bridge <url>', 'the bridge URL, e.g. https://jokko.example.sn')
+    .requiredOption('--client <id>', 'calling subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM')
+    .requiredOption('--keyid <keyid>', 'the keyid registered for the subsystem')
+    .requiredOption('--key <file>', "the subsystem's private key (PEM or JWK file)")
+    .option('--alg <alg>', 'ed25519 or ecdsa-p256-sha256', 'ed25519')
+    .option('--method <method>', 'HTTP method (default GET, or POST with --data)')
+    .option('--data <json>', 'a JSON body')
+    .option('--subject <nin>', 'the citizen concerned (X-Jokko-Subject)')
+    .option('--user-id <id>', 'the end user (X-Road-UserId)')
+    .argument('<service>', 'service id, e.g. SN/GOV/DGID/impots/attestation-fiscale/v1')
+    .argument('<path>', 'path inside the service, e.g. /attestations/1000271828182')
+    .action(async (service: string, path: string, o: Record<string, string | undefined>) => {
+      const raw = readFileSync(String(o.key), 'utf8');
+      const privateKey = raw.trimStart().startsWith('{') ? (JSON.parse(raw) as Record<string, unknown>) : raw;
+      if (o.alg !== 'ed25519' && o.alg !== 'ecdsa-p256-sha256')
+        throw new CliFailure('--alg must be ed25519 or ecdsa-p256-sha256', exitCodes.usage);
+      const bridgeUrl = String(o.bridge);
+      const keys = await fetch(`${bridgeUrl.replace(/\/$/, '')}/v1/bridge/keys`)
+        .then((r) => r.json() as Promise<{ keys: Array<Record<string, unknown>> }>)
+        .then((b) => b.keys)
+        .catch(() => undefined);
+      const client = createBridgeClient({
+        bridgeUrl,
+        client: String(o.client),
+        keyid: String(o.keyid),
+        privateKey,
+        alg: o.alg,
+        ...(keys ? { bridgeKeys: keys } : {}),
+      });
+      const answer = await client.call({
+        service,
+        path,
+        ...(o.method ? { method: o.method } : {}),
+        ...(o.data !== undefined ? { body: JSON.parse(o.data) as object } : {}),
+        ...(o.subject ? { subject: o.subject } : {}),
+        ...(o.userId ? { userId: o.userId } : {}),
+      });
+      process.stderr.write(
+        `HTTP ${answer.status}, X-Road-Id ${answer.headers['x-road-id']}, answer signature ${answer.verified === true ? 'verified' : 'NOT verified'}\n`,
+      );
+      out(answer.body.toString('utf8'));
+      if (answer.status >= 400) throw new CliFailure(`the bridge answered ${answer.status}`);
+    });
+  bridge
+    .command('export-log')
+    .description('Write a signed extract of the message log for a period (an auditor verifies it offline).')
+    .requiredOption('--from <time>', 'start, ISO 8601 (inclusive)')
+    .requiredOption('--to <time>', 'end, ISO 8601 (exclusive)')
+    .requiredOption('--out <file>', 'where to write the bundle (JSON)')
+    .action(async (o: { from: string; to: string; out: string }) => {
+      const from = new Date(o.from);
+      const to = new Date(o.to);
+      if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || !(from < to))
+        throw new CliFailure('--from and --to must be ISO 8601 times, from before to', exitCodes.usage);
+      const cfg = config();
+      await withDatabase(cfg, async (database) => {
+        await migrate(database);
+        const key = await loadBridgeKey(database, new Date());
+        const bundle = await exportMessageLog(
+          { database, audit: createAuditLog(database), bridgeKey: () => key, clock: () => new Date() },
+          systemActor('cli'),
+          { from, to },
+        );
+        writeFileSync(o.out, JSON.stringify(bundle));
+        out(
+          `Wrote ${bundle.count} records to ${o.out} (digest ${bundle.digest}, signed by ${bundle.signer}).`,
+        );
+      });
+    });
+  bridge
+    .command('verify-log')
+    .description(
+      'Verify a message-log bundle offline: every record, the digest and the signature; exit 1 if not.',
+    )
+    .argument('<file>', 'the bundle written by export-log or GET /v1/bridge/log/export')
+    .option(
+      '--keys <file>',
+      'the bridge keys to trust (the JSON of GET /v1/bridge/keys); default: those in the bundle',
+    )
+    .action((file: string, o: { keys?: string }) => {
+      let bundle: LogBundle;
+      let keys: Array<Record<string, unknown>> | undefined;
+      try {
+        bundle = JSON.parse(readFileSync(file, 'utf8')) as LogBundle;
+        if (o.keys)
+          keys = (JSON.parse(readFileSync(o.keys, 'utf8')) as { keys: Array<Record<string, unknown>> }).keys;
+      } catch (err) {
+        throw new CliFailure(`cannot read the bundle or keys: ${(err as Error).message}`, exitCodes.usage);
+      }
+      const result = verifyLogBundle(bundle, keys);
+      if (result.selfKeyed)
+        out('Note: checked with the keys inside the bundle; pass --keys to pin the published keys.');
+      if (!result.ok) throw new CliFailure(`Bundle does NOT verify:\n  ${result.problems.join('\n  ')}`);
+      out(`Bundle verifies: ${result.count} records, digest ${bundle.digest}, signed by ${bundle.signer}.`);
     });
 
   program

@@ -6,6 +6,7 @@ import { authorize } from '../../platform/policy.ts';
 import type { AuditLog } from '../audit/index.ts';
 import { formatMemberId, formatServiceId, isSegment, memberClassFor } from './identifiers.ts';
 import { canAdministerBridge, canManageMember, canReadCatalogue } from './policies.ts';
+import type { BridgeKey } from './signing.ts';
 import type { SnapshotHolder } from './snapshot.ts';
 
 export interface CatalogueDeps {
@@ -14,6 +15,7 @@ export interface CatalogueDeps {
   snapshot: SnapshotHolder;
   instance: string;
   clock: () => Date;
+  bridgeKey: () => BridgeKey;
 }
 
 export type KeyAlg = 'ed25519' | 'ecdsa-p256-sha256';

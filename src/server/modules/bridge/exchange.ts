@@ -56,6 +56,8 @@ export interface Exchange {
   target?: URL;
   consentId: string | null;
   legalBasis: string | null;
+  /** Set once a message-log write was attempted, so a failure is never logged twice. */
+  logged: boolean;
 }
 
 export type Check = (exchange: Exchange, deps: GatewayDeps) => void | Promise<void>;

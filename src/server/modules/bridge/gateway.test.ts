@@ -1,7 +1,12 @@
+import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { createSigner, httpbis } from 'http-message-signatures';
 import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +17,27 @@ import { problemType } from '../../platform/http/problems.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { verifyAuditLog } from '../audit/index.ts';
 import { seedDemoCountry } from '../registries/index.ts';
-import { type BridgeClient, createBridgeClient } from './index.ts';
+import { type BridgeClient, createBridgeClient, type LogBundle, verifyLogBundle } from './index.ts';
+
+const bin = fileURLToPath(new URL('../../../../bin/jokko.js', import.meta.url));
+/** The CLI as an operator or a bank's developer runs it: a separate process. */
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 const service = 'SN/GOV/DGID/impots/attestation-fiscale/v1';
 const openapi = {
@@ -297,6 +322,53 @@ describe.each(testEngines())('the Digital Bridge gateway on %s', (kind) => {
     expect((await verifyAuditLog(t.db.database)).ok).toBe(true);
   });
 
+  it('exports a signed log bundle that verifies offline and shows any tampering', async () => {
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const forbidden = await api('GET', `/bridge/log/export?from=${from}&to=${to}`, memberKeys.BTERANGA ?? '');
+    expect(forbidden.status).toBe(403);
+    const res = await api('GET', `/bridge/log/export?from=${from}&to=${to}`, operatorKey);
+    expect(res.status).toBe(200);
+    const bundle = res.body as LogBundle;
+    expect(bundle.count).toBeGreaterThan(0);
+    expect(verifyLogBundle(bundle, bridgeKeys)).toMatchObject({ ok: true, problems: [] });
+
+    const edited = structuredClone(bundle);
+    if (edited.records[0]) edited.records[0].status = 500;
+    expect(verifyLogBundle(edited, bridgeKeys).problems[0]).toMatch(/record 0 .* altered/);
+    const dropped = structuredClone(bundle);
+    dropped.records.pop();
+    dropped.count--;
+    expect(verifyLogBundle(dropped, bridgeKeys).problems).toContain(
+      'records were added, removed or reordered: the digest does not match',
+    );
+    const foreign = ed25519();
+    expect(verifyLogBundle(bundle, [{ ...foreign.jwk, kid: bundle.signer }]).ok).toBe(false);
+
+    const dir = mkdtempSync(join(tmpdir(), 'jokko-log-'));
+    writeFileSync(join(dir, 'bundle.json'), JSON.stringify(bundle));
+    writeFileSync(join(dir, 'edited.json'), JSON.stringify(edited));
+    writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: bridgeKeys }));
+    const good = await cli([
+      'bridge',
+      'verify-log',
+      join(dir, 'bundle.json'),
+      '--keys',
+      join(dir, 'keys.json'),
+    ]);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toMatch(new RegExp(`Bundle verifies: ${bundle.count} records`));
+    const bad = await cli([
+      'bridge',
+      'verify-log',
+      join(dir, 'edited.json'),
+      '--keys',
+      join(dir, 'keys.json'),
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/does NOT verify/);
+  });
+
   it('does not forward the signature or credentials to the provider, and names the client', async () => {
     const answer = await bank.call({ service, path: '/headers' });
     const seen = answer.json<Record<string, string>>();
@@ -462,6 +534,20 @@ describe.each(testEngines())('the Digital Bridge gateway on %s', (kind) => {
     expect(old.status).toBe(401);
     expect((await nextClient.call({ service, path: '/attestations/1' })).status).toBe(200);
     bank = nextClient;
+  });
+
+  it('jokko bridge call signs a request with a key file and prints the verified answer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jokko-call-'));
+    const keyFile = join(dir, 'bank.pem');
+    writeFileSync(keyFile, bankKeyFor('bank-2').export({ format: 'pem', type: 'pkcs8' }));
+    const args = ['bridge', 'call', '--bridge', base, '--client', 'SN/COM/BTERANGA/kyc', '--keyid', 'bank-2'];
+    const ok = await cli([...args, '--key', keyFile, service, '/attestations/1000271828182']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ nin: '1000271828182' });
+    expect(ok.stderr).toMatch(/HTTP 200, X-Road-Id \S+, answer signature verified/);
+    const denied = await cli([...args, '--key', keyFile, 'SN/GOV/DGID/impots/nothing', '/x']);
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toMatch(/bridge-unknown-service/);
   });
 
   it('a provider that does not answer in time gives bridge-provider-timeout', async () => {

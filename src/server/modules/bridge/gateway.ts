@@ -121,7 +121,11 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
         if (!problem) request.log.error({ err }, 'bridge exchange failed');
         const answer = problem ?? new Problem('internal-error');
         request.raw.resume();
-        if (exchange.keyid) await logExchange(exchange, answer.status, answer.slug, null, 0, 0, null);
+        // An authenticated caller's refused or failed exchange is logged too, once.
+        if (exchange.keyid && !exchange.logged)
+          await logExchange(exchange, answer.status, answer.slug, null, 0, 0, null).catch((logErr: unknown) =>
+            request.log.error({ err: logErr }, 'bridge message log write failed'),
+          );
         observe(exchange, answer.status);
         reply.header('x-road-id', exchange.xroadId);
         if (typeof answer.extensions?.retryAfterSeconds === 'number')
@@ -156,6 +160,7 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
       hasBody: (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined,
       consentId: null,
       legalBasis: null,
+      logged: false,
     };
   }
 
@@ -185,6 +190,7 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
     responseBytes: number,
     backendMs: number | null,
   ) {
+    exchange.logged = true;
     const record: ExchangeRecord = {
       id: exchange.id,
       xroadId: exchange.xroadId,

@@ -2,7 +2,9 @@ export { type BridgeAnswer, type BridgeCall, type BridgeClient, createBridgeClie
 export type { ConsentDecision, ConsentHook, Exchange } from './exchange.ts';
 export { gatewayRoutes } from './gateway.ts';
 export { formatServiceId, formatSubsystemId, parseSubsystemId } from './identifiers.ts';
+export { exportMessageLog, type LogBundle, verifyLogBundle } from './log-export.ts';
 export { recordHash } from './message-log.ts';
 export { pipeline } from './pipeline.ts';
 export { bridgeRoutes } from './routes.ts';
 export { type BridgeRuntime, createBridgeRuntime } from './runtime.ts';
+export { loadBridgeKey } from './signing.ts';

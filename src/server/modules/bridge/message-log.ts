@@ -29,6 +29,7 @@ export interface ExchangeRecord {
 }
 export interface LoggedExchange extends ExchangeRecord {
   recordHash: string;
+  signer: string;
   signature: string;
 }
 
@@ -66,6 +67,7 @@ const columns = [
   'duration_ms',
   'backend_ms',
   'record_hash',
+  'signer',
   'signature',
 ];
 
@@ -80,7 +82,12 @@ export function createMessageLog(database: Database, audit: AuditLog, key: () =>
       const signer = key();
       const logged = records.map((r) => {
         const hash = recordHash(r);
-        return { ...r, recordHash: hash.toString('hex'), signature: signWithBridgeKey(signer, hash) };
+        return {
+          ...r,
+          recordHash: hash.toString('hex'),
+          signer: signer.kid,
+          signature: signWithBridgeKey(signer, hash),
+        };
       });
       const params: unknown[] = [];
       const rows = logged.map((r, n) => {
@@ -105,6 +112,7 @@ export function createMessageLog(database: Database, audit: AuditLog, key: () =>
           r.durationMs,
           r.backendMs,
           r.recordHash,
+          r.signer,
           r.signature,
         );
         return `(${columns.map((_, c) => `$${n * columns.length + c + 1}`).join(', ')})`;

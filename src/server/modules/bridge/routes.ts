@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { Problem } from '../../platform/http/problems.ts';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
 import {
   allowedMethods,
@@ -20,6 +21,7 @@ import {
   serviceStatistics,
   setEndpointEnabled,
 } from './catalogue.ts';
+import { exportMessageLog } from './log-export.ts';
 import { publishedBridgeKeys } from './signing.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -451,6 +453,36 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
         since: since.toISOString(),
         items: await serviceStatistics(deps, requireActor(request), since),
       };
+    },
+  );
+
+  app.get(
+    '/bridge/log/export',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary:
+          'A signed extract of the message log for an auditor (verify offline with `jokko bridge verify-log`)',
+        operationId: 'exportMessageLog',
+        querystring: Type.Object({
+          from: Type.String({ format: 'date-time' }),
+          to: Type.String({ format: 'date-time' }),
+        }),
+        response: { 200: Type.Record(Type.String(), Type.Unknown()) },
+      },
+    },
+    async (request) => {
+      const from = new Date(request.query.from);
+      const to = new Date(request.query.to);
+      if (!(from < to) || to.getTime() - from.getTime() > 31 * 86_400_000)
+        throw new Problem('validation-failed', 'from must be before to, at most 31 days apart', {
+          errors: [{ in: 'query', pointer: '/to', detail: 'from < to, at most 31 days' }],
+        });
+      return (await exportMessageLog(deps, requireActor(request), { from, to })) as unknown as Record<
+        string,
+        unknown
+      >;
     },
   );
 

@@ -39,6 +39,7 @@ export async function createBridgeRuntime(
     snapshot,
     instance: ctx.country.code,
     clock: ctx.clock,
+    bridgeKey: () => key,
   };
   const gateway: GatewayDeps = {
     database: ctx.database,
