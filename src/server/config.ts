@@ -37,6 +37,7 @@ export interface Config {
     bodyLimitBytes: number;
     bufferLimitBytes: number;
     replayWindowSeconds: number;
+    logBatchMs: number;
   };
 }
 
@@ -232,6 +233,10 @@ const variables = {
     doc: 'Provider answers up to this size are buffered and signed by the bridge in headers; larger ones stream. Default 1mb.',
     parse: byteSize(1024 ** 2),
   },
+  BRIDGE_LOG_BATCH_MS: {
+    doc: 'How long the message log gathers exchanges before one write (group commit); answers wait for it. Default 2.',
+    parse: int(0, 1000, 2),
+  },
   BRIDGE_REPLAY_WINDOW_SECONDS: {
     doc: 'How old a request signature may be; its nonce is remembered this long. Default 300.',
     parse: int(10, 3600, 300),
@@ -278,6 +283,7 @@ export function loadConfig(env: Env = process.env): Config {
       bodyLimitBytes: p.BRIDGE_BODY_LIMIT,
       bufferLimitBytes: p.BRIDGE_BUFFER_LIMIT,
       replayWindowSeconds: p.BRIDGE_REPLAY_WINDOW_SECONDS,
+      logBatchMs: p.BRIDGE_LOG_BATCH_MS,
     },
   };
 }

@@ -76,7 +76,12 @@ const columns = [
  * batch is chained into the audit log by one entry that carries the SHA-256 over its records'
  * hashes, so removing or editing a record breaks the audit chain's evidence.
  */
-export function createMessageLog(database: Database, audit: AuditLog, key: () => BridgeKey): MessageLog {
+export function createMessageLog(
+  database: Database,
+  audit: AuditLog,
+  key: () => BridgeKey,
+  options: { batchMs?: number } = {},
+): MessageLog {
   const batcher = createBatcher<ExchangeRecord, LoggedExchange>(
     async (records) => {
       const signer = key();
@@ -135,7 +140,7 @@ export function createMessageLog(database: Database, audit: AuditLog, key: () =>
       });
       return logged;
     },
-    { maxItems: 200, maxDelayMs: 2 },
+    { maxItems: 200, maxDelayMs: options.batchMs ?? 2 },
   );
   return { append: (record) => batcher.submit(record), drain: () => batcher.drain() };
 }

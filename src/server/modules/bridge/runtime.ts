@@ -28,7 +28,7 @@ export async function createBridgeRuntime(
   });
   const key: BridgeKey = await loadBridgeKey(ctx.database, ctx.clock());
   const nonces = createNonceStore(ctx.database);
-  const log = createMessageLog(ctx.database, ctx.audit, () => key);
+  const log = createMessageLog(ctx.database, ctx.audit, () => key, { batchMs: ctx.config.bridge.logBatchMs });
   const purge = setInterval(() => {
     nonces.purge(ctx.clock()).catch((err: unknown) => ctx.logger.warn({ err }, 'nonce purge failed'));
   }, 60_000);

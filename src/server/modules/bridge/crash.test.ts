@@ -1,0 +1,208 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { getCountryProfile } from '../../../shared/countries/index.ts';
+import { type Database, openDatabase } from '../../platform/db/database.ts';
+import { migrate } from '../../platform/db/migrate.ts';
+import { createTestDatabase, testEngines } from '../../platform/db/testing.ts';
+import { freePort } from '../../testing.ts';
+import { verifyAuditLog } from '../audit/index.ts';
+import { createApiKey } from '../identity/index.ts';
+import { seedDemoCountry } from '../registries/index.ts';
+import { createBridgeClient } from './index.ts';
+
+const bin = fileURLToPath(new URL('../../../../bin/jokko.js', import.meta.url));
+const service = 'SN/GOV/DGID/impots/attestation-fiscale';
+
+function startServer(env: Record<string, string>): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'start'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+    });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`start timed out: ${out}`)), 60_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (/Open:/.test(out)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code}: ${out}`));
+    });
+  });
+}
+
+describe.each(testEngines())('the bridge killed with SIGKILL under load on %s', (kind) => {
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+
+  it('keeps in its message log every exchange a client saw succeed, and the audit chain verifies', async () => {
+    // The database outlives the server process: PostgreSQL, or PGlite in a folder on disk.
+    const pgTest = kind === 'postgres' ? await createTestDatabase('postgres') : undefined;
+    const dataDir = mkdtempSync(join(tmpdir(), 'jokko-crash-'));
+    const open = (): Promise<Database> =>
+      pgTest ? Promise.resolve(pgTest.database) : openDatabase({ dataDir: join(dataDir, 'pglite') });
+    const env: Record<string, string> = pgTest?.url
+      ? { DATABASE_URL: pgTest.url }
+      : { JOKKO_DATA_DIR: dataDir };
+
+    let database = await open();
+    await migrate(database);
+    await seedDemoCountry(database, { profile: getCountryProfile('SN'), people: 10, seed: 'crash' });
+    const orgs = await database.query<{ id: string; identifier: string }>(
+      "SELECT id, identifier FROM organisations WHERE identifier IN ('DGID', 'BTERANGA')",
+    );
+    const keyFor = async (roles: string[], org?: string) =>
+      (
+        await createApiKey(database.db, {
+          label: 'crash test',
+          actor: {
+            kind: org ? 'partner' : 'operator',
+            id: 'crash',
+            roles,
+            ...(org ? { organisationId: org } : {}),
+          },
+        })
+      ).key;
+    const operator = await keyFor(['bridge:admin']);
+    const dgid = await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'DGID')?.id);
+    const bank = await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'BTERANGA')?.id);
+    if (!pgTest) await database.close();
+
+    // Sized answers take the buffered, signed path; chunked ones stream: both are covered.
+    let answers = 0;
+    const backend = createServer((_req, res) => {
+      const body = Buffer.from('{"status":"à jour"}');
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        ...(answers++ % 2 ? { 'content-length': body.length } : {}),
+      });
+      res.end(body);
+    });
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const server = await startServer({
+      ...env,
+      PORT: String(port),
+      PUBLIC_URL: base,
+      JOKKO_SEED_ON_START: 'false',
+    });
+    children.push(server);
+
+    const api = async (key: string, path: string, body: unknown) => {
+      const res = await fetch(`${base}/v1${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const json = (await res.json()) as { id: string; subsystems: Array<{ id: string }> };
+      expect(res.status, JSON.stringify(json)).toBeLessThan(300);
+      return json;
+    };
+    const bankKey = generateKeyPairSync('ed25519');
+    const join_ = async (
+      key: string,
+      org: string,
+      code: string,
+      keyid: string,
+      pub: typeof bankKey.publicKey,
+    ) => {
+      const member = await api(key, '/bridge/members', {
+        organisation: org,
+        subsystems: [
+          { code, keys: [{ keyid, alg: 'ed25519', publicKeyJwk: pub.export({ format: 'jwk' }) }] },
+        ],
+      });
+      await api(operator, `/bridge/members/${member.id}/decision`, { decision: 'approve' });
+      return member.subsystems[0]?.id ?? '';
+    };
+    const bankSubsystem = await join_(bank, 'BTERANGA', 'kyc', 'bank-1', bankKey.publicKey);
+    const dgidSubsystem = await join_(
+      dgid,
+      'DGID',
+      'impots',
+      'dgid-1',
+      generateKeyPairSync('ed25519').publicKey,
+    );
+    const svc = await api(dgid, '/bridge/services', {
+      subsystemId: dgidSubsystem,
+      code: 'attestation-fiscale',
+      title: 'Attestation fiscale',
+      openapi: {
+        openapi: '3.0.3',
+        info: { title: 'x', version: '1' },
+        paths: { '/attestations/{nin}': { get: {} } },
+      },
+      backendUrl: `http://127.0.0.1:${(backend.address() as AddressInfo).port}/api`,
+      personalData: false,
+    });
+    await api(dgid, '/bridge/rights', { serviceId: svc.id, clientSubsystemId: bankSubsystem });
+
+    const client = createBridgeClient({
+      bridgeUrl: base,
+      client: 'SN/COM/BTERANGA/kyc',
+      keyid: 'bank-1',
+      privateKey: bankKey.privateKey,
+      alg: 'ed25519',
+    });
+    const acknowledged: string[] = [];
+    let stop = false;
+    let n = 0;
+    const worker = async () => {
+      while (!stop) {
+        const xroadId = `crash-${n++}`;
+        try {
+          const answer = await client.call({ service, path: '/attestations/1000271828182', xroadId });
+          if (answer.status === 200) {
+            acknowledged.push(xroadId);
+            // Kill the moment an answer arrives: a gateway that answered before its log write
+            // committed would lose this very exchange.
+            if (acknowledged.length === killAfter) server.kill('SIGKILL');
+          }
+        } catch {
+          // The server is gone: requests in flight fail, which is the point.
+        }
+      }
+    };
+    const killAfter = 150;
+    const died = new Promise((r) => {
+      server.removeAllListeners('close');
+      server.on('close', r);
+    });
+    const workers = Array.from({ length: 16 }, worker);
+    await died;
+    stop = true;
+    await Promise.all(workers);
+    backend.close();
+    expect(acknowledged.length).toBeGreaterThanOrEqual(killAfter);
+
+    database = await open();
+    const logged = new Set(
+      (
+        await database.query<{ xroad_id: string }>(
+          "SELECT xroad_id FROM bridge_message_log WHERE xroad_id LIKE 'crash-%'",
+        )
+      ).map((r) => r.xroad_id),
+    );
+    const missing = acknowledged.filter((id) => !logged.has(id));
+    expect(missing).toEqual([]);
+    expect((await verifyAuditLog(database)).ok).toBe(true);
+    if (pgTest) await pgTest.dispose();
+    else await database.close();
+  }, 120_000);
+});
