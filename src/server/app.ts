@@ -11,7 +11,7 @@ import { getCountryProfile } from '../shared/countries/index.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { auditRoutes, createAuditLog } from './modules/audit/index.ts';
-import { bridgeRoutes, createBridgeRuntime, gatewayRoutes } from './modules/bridge/index.ts';
+import { bridgeRoutes, createBridgeRuntime, eventRoutes, gatewayRoutes } from './modules/bridge/index.ts';
 import {
   authenticateAccessToken,
   authenticateApiKey,
@@ -55,6 +55,7 @@ const apiPrefixes = [
   '/interaction-assets',
   '/enrol',
   '/r1',
+  '/e1',
 ];
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -264,6 +265,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onClose', async () => bridge.close());
   await app.register(bridgeRoutes, { prefix: '/v1', deps: bridge.catalogue });
   await app.register(gatewayRoutes, { deps: bridge.gateway, metrics: metrics.register });
+  await app.register(eventRoutes, { deps: bridge.gateway });
 
   const webDir = options.webDir ?? defaultWebDir;
   const indexHtml = existsSync(`${webDir}/index.html`) ? readFileSync(`${webDir}/index.html`) : undefined;

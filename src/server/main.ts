@@ -4,6 +4,7 @@ import { buildApp } from './app.ts';
 import { type Config, configWarnings, maskUrl } from './config.ts';
 import { demoEnrolment, ensureDemoCredentials } from './demo.ts';
 import { createAuditLog } from './modules/audit/index.ts';
+import { loadBridgeKey, startEventDelivery } from './modules/bridge/index.ts';
 import { createProgressBar, isSeeded, seedDemoCountry } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
@@ -17,6 +18,11 @@ export interface RunningPlatform {
 }
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
+
+async function bridgeKeyLoader(database: Database) {
+  const key = await loadBridgeKey(database, new Date());
+  return () => key;
+}
 
 /** Starts the roles this process is configured for; returns once it is serving. */
 export async function startPlatform(config: Config): Promise<RunningPlatform> {
@@ -59,9 +65,18 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       const port = typeof address === 'object' && address ? address.port : config.port;
       url = config.port === 0 ? `http://${hostForUrl(config.host)}:${port}` : config.publicUrl;
     }
-    if (config.role === 'worker') {
-      say('Worker role: no background jobs are defined yet; the process stays up for the ones to come.');
-    }
+    // Background work (event deliveries for now) runs in the all and worker roles; several
+    // worker processes share it safely.
+    const delivery =
+      config.role === 'api'
+        ? undefined
+        : startEventDelivery({
+            database,
+            bridgeKey: await bridgeKeyLoader(database),
+            clock: () => new Date(),
+            onError: (err) => process.stderr.write(`event delivery: ${(err as Error).message}\n`),
+          });
+    if (config.role === 'worker') say('Worker role: delivering bridge events.');
 
     say('');
     say(`Jokko is running (${config.role} role, country ${config.country}).`);
@@ -99,6 +114,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       database,
       url,
       async stop() {
+        await delivery?.stop();
         await app?.close();
         await database.close();
       },

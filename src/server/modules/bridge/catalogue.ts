@@ -285,7 +285,7 @@ export async function listMembers(deps: CatalogueDeps, actor: Actor, status?: st
   return Promise.all(rows.map((r) => viewMember(deps.database, r)));
 }
 
-async function subsystemOwner(database: Database | SqlSession, subsystemId: string) {
+export async function subsystemOwner(database: Database | SqlSession, subsystemId: string) {
   if (!/^[0-9a-f-]{36}$/i.test(subsystemId)) throw notFound(`No subsystem ${subsystemId}`);
   const [row] = await database.query<{ organisation_id: string; member_id: string; client_id: string }>(
     `SELECT m.organisation_id, m.id AS member_id,

@@ -1,4 +1,6 @@
 export { type BridgeAnswer, type BridgeCall, type BridgeClient, createBridgeClient } from './client.ts';
+export { type DeliveryOptions, type EventDelivery, startEventDelivery } from './delivery.ts';
+export { eventRoutes } from './event-routes.ts';
 export type { ConsentDecision, ConsentHook, Exchange } from './exchange.ts';
 export { gatewayRoutes } from './gateway.ts';
 export { formatServiceId, formatSubsystemId, parseSubsystemId } from './identifiers.ts';

@@ -21,6 +21,13 @@ import {
   serviceStatistics,
   setEndpointEnabled,
 } from './catalogue.ts';
+import {
+  decideSubscription,
+  listEventTypes,
+  listSubscriptions,
+  registerEventType,
+  requestSubscription,
+} from './events.ts';
 import { exportMessageLog } from './log-export.ts';
 import { publishedBridgeKeys } from './signing.ts';
 
@@ -454,6 +461,125 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
         items: await serviceStatistics(deps, requireActor(request), since),
       };
     },
+  );
+
+  const EventType = Type.Object({
+    id: Type.String(),
+    eventType: Type.String(),
+    title: Type.String(),
+    publisher: Type.String(),
+    personalData: Type.Boolean(),
+    schema: Type.Record(Type.String(), Type.Unknown()),
+  });
+  const Subscription = Type.Object({
+    id: Type.String(),
+    eventType: Type.String(),
+    subscriber: Type.String(),
+    mode: Type.Union([Type.Literal('push'), Type.Literal('pull')]),
+    webhookUrl: Type.Union([Type.String(), Type.Null()]),
+    status: Type.String(),
+    createdAt: Type.String(),
+  });
+
+  app.post(
+    '/bridge/event-types',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'Declare an event type this subsystem publishes, with the JSON Schema of its payload',
+        operationId: 'registerEventType',
+        body: Type.Object({
+          subsystemId: Type.String({ format: 'uuid' }),
+          code: Type.String({ minLength: 1, maxLength: 64 }),
+          title: Type.String({ minLength: 1, maxLength: 200 }),
+          schema: Type.Record(Type.String(), Type.Unknown()),
+          personalData: Type.Boolean(),
+        }),
+        response: { 201: EventType },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await registerEventType(deps, requireActor(request), request.body, originOf(request))),
+  );
+
+  app.get(
+    '/bridge/event-types',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'Event types of active members',
+        operationId: 'listEventTypes',
+        response: { 200: Type.Object({ items: Type.Array(EventType) }) },
+      },
+    },
+    async (request) => ({ items: await listEventTypes(deps, requireActor(request)) }),
+  );
+
+  app.post(
+    '/bridge/subscriptions',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'Ask for an event type, pushed to a webhook or pulled; the publisher approves',
+        operationId: 'requestSubscription',
+        body: Type.Object({
+          eventTypeId: Type.String({ format: 'uuid' }),
+          subscriberSubsystemId: Type.String({ format: 'uuid' }),
+          mode: Type.Union([Type.Literal('push'), Type.Literal('pull')]),
+          webhookUrl: Type.Optional(Type.String({ minLength: 8, maxLength: 500 })),
+        }),
+        response: { 201: Subscription },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await requestSubscription(deps, requireActor(request), request.body, originOf(request))),
+  );
+
+  app.post(
+    '/bridge/subscriptions/:id/decision',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'Approve or refuse a subscription (publisher or operator), or cancel it (either side)',
+        operationId: 'decideSubscription',
+        params: Id,
+        body: Type.Object({
+          decision: Type.Union([Type.Literal('approve'), Type.Literal('refuse'), Type.Literal('cancel')]),
+        }),
+        response: { 200: Subscription },
+      },
+    },
+    async (request) =>
+      decideSubscription(
+        deps,
+        requireActor(request),
+        request.params.id,
+        request.body.decision,
+        originOf(request),
+      ),
+  );
+
+  app.get(
+    '/bridge/subsystems/:id/subscriptions',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'Subscriptions this subsystem holds, and those to its event types',
+        operationId: 'listSubscriptions',
+        params: Id,
+        response: { 200: Type.Object({ held: Type.Array(Subscription), granted: Type.Array(Subscription) }) },
+      },
+    },
+    async (request) => listSubscriptions(deps, requireActor(request), request.params.id),
   );
 
   app.get(
