@@ -45,6 +45,7 @@ CREATE TABLE bridge_services (
   title text NOT NULL,
   openapi jsonb NOT NULL,
   backend_url text NOT NULL,
+  backend_token text,
   personal_data boolean NOT NULL DEFAULT false,
   timeout_ms integer NOT NULL DEFAULT 30000,
   enabled boolean NOT NULL DEFAULT true,
@@ -52,6 +53,7 @@ CREATE TABLE bridge_services (
   UNIQUE (subsystem_id, code, version)
 );
 COMMENT ON COLUMN bridge_services.version IS 'Empty for an unversioned service; otherwise the last segment of the service id (v1)';
+COMMENT ON COLUMN bridge_services.backend_token IS 'Sent as a bearer token to the backend when set, so it accepts only the bridge; never returned by the API';
 COMMENT ON COLUMN bridge_services.personal_data IS 'Calls carry a citizen''s data: the bridge requires consent or a declared legal basis';
 
 CREATE TABLE bridge_endpoints (

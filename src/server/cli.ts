@@ -17,6 +17,7 @@ import {
   exportMessageLog,
   type LogBundle,
   loadBridgeKey,
+  publishReferenceServices,
   verifyLogBundle,
 } from './modules/bridge/index.ts';
 import {
@@ -142,6 +143,13 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
         await registerDemoClients(database, cfg.publicUrl, bank);
         out(
           `Demo relying parties: ${superAppClientId} (public client, PKCE) and ${bank.clientId} / ${bank.clientSecret}`,
+        );
+        const reference = await publishReferenceServices(database, createAuditLog(database), {
+          instance: profile.code,
+          registriesUrl: `${cfg.publicUrl}/v1/registries`,
+        });
+        out(
+          `Digital Bridge: ${reference.services.length} reference services published by the registry owners.`,
         );
       });
     });

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import type { Config } from './config.ts';
 import { createAuditLog } from './modules/audit/index.ts';
+import { publishReferenceServices, registerDemoBridgeClient } from './modules/bridge/index.ts';
 import {
   authenticateApiKey,
   createAccount,
@@ -57,7 +58,7 @@ export async function ensureDemoCredentials(
     actor: {
       kind: 'operator',
       id: 'demo-operator',
-      roles: ['registries:read', 'audit:read', 'audit:verify'],
+      roles: ['registries:read', 'audit:read', 'audit:verify', 'bridge:admin'],
     },
   });
   await createAuditLog(database).record({
@@ -121,4 +122,42 @@ export async function demoEnrolment(
 async function demoEnrollee(database: Database) {
   const adultBefore = `${new Date().getUTCFullYear() - 18}-01-01`;
   return (await demoCitizens(database)).filter((c) => c.birthDate < adultBefore).at(-1);
+}
+
+export interface DemoBridge {
+  services: string[];
+  /** Embedded mode: a client subsystem with its key file, allowed to call every reference service. */
+  client?: { clientId: string; keyid: string; keyFile: string };
+}
+
+/**
+ * The seeded administrations publish their registries on the bridge (idempotent, at each start,
+ * following the URL the server is reached at); in embedded mode a demo client gets a key file.
+ */
+export async function demoBridge(config: Config, database: Database, baseUrl: string): Promise<DemoBridge> {
+  const audit = createAuditLog(database);
+  const instance = getCountryProfile(config.country).code;
+  const { services } = await publishReferenceServices(database, audit, {
+    instance,
+    registriesUrl: `${baseUrl}/v1/registries`,
+  });
+  if (config.databaseUrl) return { services };
+  const keyFile = join(config.dataDir, 'demo-bridge-client.pem');
+  const infoFile = join(config.dataDir, 'demo-bridge-client.json');
+  if (existsSync(infoFile) && existsSync(keyFile)) {
+    const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { clientId: string; keyid: string };
+    const known = await database.query('SELECT 1 FROM bridge_keys WHERE keyid = $1', [info.keyid]);
+    if (known.length) return { services, client: { ...info, keyFile } };
+  }
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const keyid = `demo-${randomBytes(4).toString('hex')}`;
+  const clientId = await registerDemoBridgeClient(database, audit, {
+    instance,
+    keyid,
+    publicJwk: publicKey.export({ format: 'jwk' }) as Record<string, unknown>,
+  });
+  if (!clientId) return { services };
+  writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  writeFileSync(infoFile, `${JSON.stringify({ clientId, keyid }, null, 2)}\n`, { mode: 0o600 });
+  return { services, client: { clientId, keyid, keyFile } };
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import { buildApp } from './app.ts';
 import { type Config, configWarnings, maskUrl } from './config.ts';
-import { demoEnrolment, ensureDemoCredentials } from './demo.ts';
+import { type DemoBridge, demoBridge, demoEnrolment, ensureDemoCredentials } from './demo.ts';
 import { createAuditLog } from './modules/audit/index.ts';
 import { loadBridgeKey, startEventDelivery } from './modules/bridge/index.ts';
 import { createProgressBar, isSeeded, seedDemoCountry } from './modules/registries/index.ts';
@@ -65,6 +65,10 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       const port = typeof address === 'object' && address ? address.port : config.port;
       url = config.port === 0 ? `http://${hostForUrl(config.host)}:${port}` : config.publicUrl;
     }
+    const bridge: DemoBridge | undefined =
+      (embedded || config.seedOnStart) && (await isSeeded(database))
+        ? await demoBridge(config, database, url ?? config.publicUrl)
+        : undefined;
     // Background work (event deliveries for now) runs in the all and worker roles; several
     // worker processes share it safely.
     const delivery =
@@ -106,6 +110,15 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
         `    redirect URI ${demo.bankClient.redirectUri}; discovery at ${url ?? config.publicUrl}/oidc/.well-known/openid-configuration`,
       );
       say('    it may also start "approve on your phone" logins (CIBA, poll) with login_hint=<NIN>');
+    }
+    if (bridge?.services.length) {
+      say(`  Digital Bridge: ${bridge.services.length} reference services, e.g. ${bridge.services[0]}`);
+      const nin = demo?.citizens[0]?.nin;
+      const people = bridge.services.find((s) => s.endsWith('/people/v1'));
+      if (bridge.client && nin && people)
+        say(
+          `    try: npm run jokko -- bridge call --bridge ${url ?? config.publicUrl} --client ${bridge.client.clientId} --keyid ${bridge.client.keyid} --key ${bridge.client.keyFile} --subject ${nin} ${people} /people/${nin}`,
+        );
     }
     say('');
 

@@ -385,6 +385,8 @@ export interface ServiceInput {
   title: string;
   openapi: Record<string, unknown>;
   backendUrl: string;
+  /** Sent to the backend as a bearer token; write-only. */
+  backendToken?: string;
   personalData: boolean;
   timeoutMs?: number;
 }
@@ -473,8 +475,9 @@ export async function registerService(
     );
     if (clash.length) throw conflict(`The service ${input.code} ${input.version ?? ''} already exists`);
     await session.query(
-      `INSERT INTO bridge_services (id, subsystem_id, code, version, title, openapi, backend_url, personal_data, timeout_ms, enabled, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10)`,
+      `INSERT INTO bridge_services (id, subsystem_id, code, version, title, openapi, backend_url, backend_token,
+                                    personal_data, timeout_ms, enabled, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $8, $9, true, $10)`,
       [
         id,
         input.subsystemId,
@@ -486,6 +489,7 @@ export async function registerService(
         input.personalData,
         input.timeoutMs ?? 30_000,
         deps.clock(),
+        input.backendToken ?? null,
       ],
     );
     for (const e of endpoints)

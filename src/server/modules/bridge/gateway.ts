@@ -229,6 +229,7 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
       'x-road-id': exchange.xroadId,
       'x-road-service': service.serviceId,
     };
+    if (service.backendToken) headers.authorization = `Bearer ${service.backendToken}`;
     if (exchange.userId) headers['x-road-userid'] = exchange.userId;
     if (exchange.issue) headers['x-road-issue'] = exchange.issue;
     if (exchange.subject) headers['x-jokko-subject'] = exchange.subject;

@@ -7,6 +7,7 @@ export { formatServiceId, formatSubsystemId, parseSubsystemId } from './identifi
 export { exportMessageLog, type LogBundle, verifyLogBundle } from './log-export.ts';
 export { recordHash } from './message-log.ts';
 export { pipeline } from './pipeline.ts';
+export { publishReferenceServices, referenceSubsystem, registerDemoBridgeClient } from './reference.ts';
 export { bridgeRoutes } from './routes.ts';
 export { type BridgeRuntime, createBridgeRuntime } from './runtime.ts';
 export { loadBridgeKey } from './signing.ts';

@@ -325,6 +325,14 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
           title: Type.String({ minLength: 1, maxLength: 200 }),
           openapi: Type.Record(Type.String(), Type.Unknown()),
           backendUrl: Type.String({ minLength: 8, maxLength: 500 }),
+          backendToken: Type.Optional(
+            Type.String({
+              minLength: 16,
+              maxLength: 500,
+              description:
+                'Sent to the backend as a bearer token so it accepts only the bridge; never returned',
+            }),
+          ),
           personalData: Type.Boolean(),
           timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 120_000 })),
         }),

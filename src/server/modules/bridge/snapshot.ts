@@ -33,6 +33,7 @@ export interface ServiceView {
   serviceId: string;
   subsystemId: string;
   backendUrl: URL;
+  backendToken: string | null;
   personalData: boolean;
   timeoutMs: number;
   enabled: boolean;
@@ -104,11 +105,12 @@ export async function loadSnapshot(database: Database): Promise<Snapshot> {
     code: string;
     version: string;
     backend_url: string;
+    backend_token: string | null;
     personal_data: boolean;
     timeout_ms: number;
     enabled: boolean;
   }>(
-    'SELECT id, subsystem_id, code, version, backend_url, personal_data, timeout_ms, enabled FROM bridge_services',
+    'SELECT id, subsystem_id, code, version, backend_url, backend_token, personal_data, timeout_ms, enabled FROM bridge_services',
   );
   const endpoints = await database.query<{
     id: string;
@@ -184,6 +186,7 @@ export async function loadSnapshot(database: Database): Promise<Snapshot> {
       serviceId,
       subsystemId: s.subsystem_id,
       backendUrl: new URL(s.backend_url),
+      backendToken: s.backend_token,
       personalData: s.personal_data,
       timeoutMs: s.timeout_ms,
       enabled: s.enabled,
