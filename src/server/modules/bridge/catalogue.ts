@@ -228,6 +228,46 @@ export async function requestMembership(
   return viewMember(deps.database, await memberRow(deps.database, id));
 }
 
+/** A member adds a subsystem (a further application) with its keys; usable at once if the member is active. */
+export async function addSubsystem(
+  deps: CatalogueDeps,
+  actor: Actor,
+  memberId: string,
+  input: { code: string; keys: PublicKeyInput[] },
+  origin?: RequestOrigin,
+): Promise<MemberView> {
+  const row = await memberRow(deps.database, memberId);
+  authorize(actor, canManageMember, row.organisation_id, 'add subsystems to this member');
+  segmentOrThrow(input.code, '/code');
+  if (input.keys.length === 0) throw invalid('/keys', 'at least one public key');
+  const now = deps.clock();
+  await deps.database.transaction(async (session) => {
+    const clash = await session.query('SELECT 1 FROM bridge_subsystems WHERE member_id = $1 AND code = $2', [
+      memberId,
+      input.code,
+    ]);
+    if (clash.length) throw conflict(`The member already has a subsystem ${input.code}`);
+    const subsystemId = randomUUID();
+    await session.query(
+      `INSERT INTO bridge_subsystems (id, member_id, code, status, created_at) VALUES ($1, $2, $3, 'active', $4)`,
+      [subsystemId, memberId, input.code, now],
+    );
+    for (const [j, key] of input.keys.entries())
+      await insertKey(session, subsystemId, key, `/keys/${j}`, now);
+    await bumpVersion(session);
+  });
+  await deps.audit.record({
+    actor,
+    action: 'bridge.subsystem.added',
+    subject: { kind: 'bridge-member', id: memberId },
+    outcome: 'success',
+    ...(origin ? { origin } : {}),
+    details: { code: input.code },
+  });
+  await deps.snapshot.refresh();
+  return viewMember(deps.database, await memberRow(deps.database, memberId));
+}
+
 const transitions: Record<string, { from: string[]; to: string }> = {
   approve: { from: ['pending'], to: 'active' },
   reject: { from: ['pending'], to: 'rejected' },

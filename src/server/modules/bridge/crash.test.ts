@@ -18,7 +18,9 @@ import { seedDemoCountry } from '../registries/index.ts';
 import { createBridgeClient } from './index.ts';
 
 const bin = fileURLToPath(new URL('../../../../bin/jokko.js', import.meta.url));
-const service = 'SN/GOV/DGID/impots/attestation-fiscale';
+// The provider is an administration that owns no registry: an embedded start makes the registry
+// owners members already (reference services).
+const service = 'SN/GOV/MJ-CJ/casier/bulletin-3';
 
 function startServer(env: Record<string, string>): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -44,6 +46,168 @@ function startServer(env: Record<string, string>): Promise<ChildProcess> {
   });
 }
 
+/** What every bridge test process needs: members, a service on a local backend, a right. */
+async function prepare(
+  base: string,
+  keys: { operator: string; provider: string; bank: string },
+  backendUrl: string,
+) {
+  const api = async (key: string, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (res.status === 204 ? {} : await res.json()) as {
+      id: string;
+      subsystems: Array<{ id: string }>;
+      granted: Array<{ id: string }>;
+    };
+    expect(res.status, JSON.stringify(json)).toBeLessThan(300);
+    return json;
+  };
+  const bankKey = generateKeyPairSync('ed25519');
+  const join = async (
+    key: string,
+    org: string,
+    code: string,
+    keyid: string,
+    pub: typeof bankKey.publicKey,
+  ) => {
+    const member = await api(key, 'POST', '/bridge/members', {
+      organisation: org,
+      subsystems: [{ code, keys: [{ keyid, alg: 'ed25519', publicKeyJwk: pub.export({ format: 'jwk' }) }] }],
+    });
+    await api(keys.operator, 'POST', `/bridge/members/${member.id}/decision`, { decision: 'approve' });
+    return member.subsystems[0]?.id ?? '';
+  };
+  const bankSubsystem = await join(keys.bank, 'BTERANGA', 'kyc', 'bank-1', bankKey.publicKey);
+  const providerSubsystem = await join(
+    keys.provider,
+    'MJ-CJ',
+    'casier',
+    'mjcj-1',
+    generateKeyPairSync('ed25519').publicKey,
+  );
+  const svc = await api(keys.provider, 'POST', '/bridge/services', {
+    subsystemId: providerSubsystem,
+    code: 'bulletin-3',
+    title: 'Bulletin n°3 du casier judiciaire',
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'x', version: '1' },
+      paths: { '/attestations/{nin}': { get: {} } },
+    },
+    backendUrl,
+    personalData: false,
+  });
+  const right = await api(keys.provider, 'POST', '/bridge/rights', {
+    serviceId: svc.id,
+    clientSubsystemId: bankSubsystem,
+  });
+  return { bankKey, api, rightId: right.id };
+}
+
+async function prepareDatabase(database: Database) {
+  await migrate(database);
+  await seedDemoCountry(database, { profile: getCountryProfile('SN'), people: 10, seed: 'crash' });
+  const orgs = await database.query<{ id: string; identifier: string }>(
+    "SELECT id, identifier FROM organisations WHERE identifier IN ('MJ-CJ', 'BTERANGA')",
+  );
+  const keyFor = async (roles: string[], org?: string) =>
+    (
+      await createApiKey(database.db, {
+        label: 'process test',
+        actor: {
+          kind: org ? 'partner' : 'operator',
+          id: 'process-test',
+          roles,
+          ...(org ? { organisationId: org } : {}),
+        },
+      })
+    ).key;
+  return {
+    operator: await keyFor(['bridge:admin']),
+    provider: await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'MJ-CJ')?.id),
+    bank: await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'BTERANGA')?.id),
+  };
+}
+
+describe.runIf(testEngines().includes('postgres'))('two bridge processes on one PostgreSQL', () => {
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+
+  it('a right revoked or a member suspended through one is enforced by the other within a second', async () => {
+    const pgTest = await createTestDatabase('postgres');
+    const keys = await prepareDatabase(pgTest.database);
+    const backend = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
+    );
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    const ports = [await freePort(), await freePort()];
+    const [a, b] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string];
+    for (const port of ports) {
+      const child = await startServer({
+        DATABASE_URL: pgTest.url ?? '',
+        PORT: String(port),
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        JOKKO_SEED_ON_START: 'false',
+      });
+      children.push(child);
+    }
+    const { bankKey, api, rightId } = await prepare(
+      a,
+      keys,
+      `http://127.0.0.1:${(backend.address() as AddressInfo).port}/api`,
+    );
+    const viaB = createBridgeClient({
+      bridgeUrl: b,
+      client: 'SN/COM/BTERANGA/kyc',
+      keyid: 'bank-1',
+      privateKey: bankKey.privateKey,
+      alg: 'ed25519',
+    });
+    const call = async () => (await viaB.call({ service, path: '/attestations/1' })).status;
+    const enforcedWithin = async () => {
+      const started = Date.now();
+      let status = await call();
+      while (status === 200 && Date.now() - started < 5000) status = await call();
+      return { status, ms: Date.now() - started };
+    };
+    // Node B learnt the catalogue from node A's writes.
+    const until = Date.now() + 3000;
+    while ((await call()) !== 200 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await call()).toBe(200);
+
+    const member = (await (
+      await fetch(`${a}/v1/bridge/members`, { headers: { authorization: `Bearer ${keys.operator}` } })
+    ).json()) as { items: Array<{ id: string; memberId: string }> };
+    const bankMember = member.items.find((m) => m.memberId === 'SN/COM/BTERANGA');
+    await api(keys.operator, 'POST', `/bridge/members/${bankMember?.id}/decision`, { decision: 'suspend' });
+    const suspended = await enforcedWithin();
+    expect(suspended.status).toBe(403);
+    expect(suspended.ms).toBeLessThan(1000);
+    await api(keys.operator, 'POST', `/bridge/members/${bankMember?.id}/decision`, {
+      decision: 'reactivate',
+    });
+    const back = Date.now();
+    while ((await call()) !== 200 && Date.now() - back < 3000) await new Promise((r) => setTimeout(r, 20));
+
+    await api(keys.provider, 'DELETE', `/bridge/rights/${rightId}`);
+    const revoked = await enforcedWithin();
+    expect(revoked.status).toBe(403);
+    expect(revoked.ms).toBeLessThan(1000);
+    backend.close();
+    for (const c of children.splice(0)) c.kill('SIGTERM');
+    await pgTest.dispose();
+  }, 120_000);
+});
+
 describe.each(testEngines())('the bridge killed with SIGKILL under load on %s', (kind) => {
   const children: ChildProcess[] = [];
   afterAll(() => {
@@ -61,26 +225,7 @@ describe.each(testEngines())('the bridge killed with SIGKILL under load on %s', 
       : { JOKKO_DATA_DIR: dataDir };
 
     let database = await open();
-    await migrate(database);
-    await seedDemoCountry(database, { profile: getCountryProfile('SN'), people: 10, seed: 'crash' });
-    const orgs = await database.query<{ id: string; identifier: string }>(
-      "SELECT id, identifier FROM organisations WHERE identifier IN ('DGID', 'BTERANGA')",
-    );
-    const keyFor = async (roles: string[], org?: string) =>
-      (
-        await createApiKey(database.db, {
-          label: 'crash test',
-          actor: {
-            kind: org ? 'partner' : 'operator',
-            id: 'crash',
-            roles,
-            ...(org ? { organisationId: org } : {}),
-          },
-        })
-      ).key;
-    const operator = await keyFor(['bridge:admin']);
-    const dgid = await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'DGID')?.id);
-    const bank = await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'BTERANGA')?.id);
+    const keys = await prepareDatabase(database);
     if (!pgTest) await database.close();
 
     // Sized answers take the buffered, signed path; chunked ones stream: both are covered.
@@ -96,62 +241,22 @@ describe.each(testEngines())('the bridge killed with SIGKILL under load on %s', 
     await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    // A long group-commit window makes the test sharper still: a gateway that answered before its
+    // log write committed would lose the answers of the last 50 ms.
     const server = await startServer({
       ...env,
       PORT: String(port),
       PUBLIC_URL: base,
       JOKKO_SEED_ON_START: 'false',
+      BRIDGE_LOG_BATCH_MS: '50',
     });
     children.push(server);
 
-    const api = async (key: string, path: string, body: unknown) => {
-      const res = await fetch(`${base}/v1${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const json = (await res.json()) as { id: string; subsystems: Array<{ id: string }> };
-      expect(res.status, JSON.stringify(json)).toBeLessThan(300);
-      return json;
-    };
-    const bankKey = generateKeyPairSync('ed25519');
-    const join_ = async (
-      key: string,
-      org: string,
-      code: string,
-      keyid: string,
-      pub: typeof bankKey.publicKey,
-    ) => {
-      const member = await api(key, '/bridge/members', {
-        organisation: org,
-        subsystems: [
-          { code, keys: [{ keyid, alg: 'ed25519', publicKeyJwk: pub.export({ format: 'jwk' }) }] },
-        ],
-      });
-      await api(operator, `/bridge/members/${member.id}/decision`, { decision: 'approve' });
-      return member.subsystems[0]?.id ?? '';
-    };
-    const bankSubsystem = await join_(bank, 'BTERANGA', 'kyc', 'bank-1', bankKey.publicKey);
-    const dgidSubsystem = await join_(
-      dgid,
-      'DGID',
-      'impots',
-      'dgid-1',
-      generateKeyPairSync('ed25519').publicKey,
+    const { bankKey } = await prepare(
+      base,
+      keys,
+      `http://127.0.0.1:${(backend.address() as AddressInfo).port}/api`,
     );
-    const svc = await api(dgid, '/bridge/services', {
-      subsystemId: dgidSubsystem,
-      code: 'attestation-fiscale',
-      title: 'Attestation fiscale',
-      openapi: {
-        openapi: '3.0.3',
-        info: { title: 'x', version: '1' },
-        paths: { '/attestations/{nin}': { get: {} } },
-      },
-      backendUrl: `http://127.0.0.1:${(backend.address() as AddressInfo).port}/api`,
-      personalData: false,
-    });
-    await api(dgid, '/bridge/rights', { serviceId: svc.id, clientSubsystemId: bankSubsystem });
 
     const client = createBridgeClient({
       bridgeUrl: base,

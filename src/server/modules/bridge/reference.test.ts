@@ -169,6 +169,47 @@ describe.each(testEngines())('reference services: the registries published on th
     expect(refused.json()).toMatchObject({ type: problemType('bridge-consent-required') });
   });
 
+  it('a registry owner adds a subsystem of its own to publish more services', async () => {
+    const orgs = await t.db.database.query<{ id: string }>(
+      "SELECT id FROM organisations WHERE identifier = 'DGID'",
+    );
+    const dgid = await t.keyFor({
+      kind: 'partner',
+      roles: ['bridge:member'],
+      organisationId: orgs[0]?.id ?? '',
+    });
+    const [member] = await t.db.database.query<{ id: string }>(
+      "SELECT id FROM bridge_members WHERE member_code = 'DGID'",
+    );
+    const add = (key: string) =>
+      undiciRequest(`${base}/v1/bridge/members/${member?.id}/subsystems`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          code: 'impots',
+          keys: [
+            {
+              keyid: 'dgid-impots-1',
+              alg: 'ed25519',
+              publicKeyJwk: generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }),
+            },
+          ],
+        }),
+      });
+    const otherOrg = await t.keyFor({
+      kind: 'partner',
+      roles: ['bridge:member'],
+      organisationId: '00000000-0000-4000-8000-000000000000',
+    });
+    const refused = await add(otherOrg);
+    expect(refused.statusCode).toBe(403);
+    await refused.body.dump();
+    const added = await add(dgid);
+    expect(added.statusCode).toBe(201);
+    const body = (await added.body.json()) as { subsystems: Array<{ clientId: string }> };
+    expect(body.subsystems.map((s) => s.clientId)).toEqual(['SN/GOV/DGID/impots', 'SN/GOV/DGID/registries']);
+  });
+
   it('the registries API behind the reference services still refuses callers without a key', async () => {
     const res = await undiciRequest(`${base}/v1/registries/people/${nin}`);
     expect(res.statusCode).toBe(401);

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { Problem } from '../../platform/http/problems.ts';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
 import {
+  addSubsystem,
   allowedMethods,
   type CatalogueDeps,
   decideMembership,
@@ -220,6 +221,30 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
         request.body.reason,
         originOf(request),
       ),
+  );
+
+  app.post(
+    '/bridge/members/:id/subsystems',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'Add a subsystem (another application of the member) with its public keys',
+        operationId: 'addSubsystem',
+        params: Id,
+        body: Type.Object({
+          code: Type.String({ minLength: 1, maxLength: 64 }),
+          keys: Type.Array(KeyInput, { minItems: 1, maxItems: 5 }),
+        }),
+        response: { 201: MemberRef },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await addSubsystem(deps, requireActor(request), request.params.id, request.body, originOf(request)),
+        ),
   );
 
   app.post(
