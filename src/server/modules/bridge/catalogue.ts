@@ -1,4 +1,5 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
+import { request } from 'undici';
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import type { Database, SqlSession } from '../../platform/db/database.ts';
 import { conflict, notFound, Problem } from '../../platform/http/problems.ts';
@@ -803,6 +804,59 @@ export async function allowedMethods(deps: CatalogueDeps, actor: Actor, subsyste
         result.push({ service: right.service, method: e.method, path: e.path });
   }
   return result;
+}
+
+/**
+ * The health of a service's backend: a live probe (HEAD on the backend URL, 3 s) and what the
+ * message log says of the last 15 minutes. For the provider and operators.
+ */
+export async function probeService(deps: CatalogueDeps, actor: Actor, serviceId: string) {
+  const info = await serviceInfo(deps.database, serviceId);
+  authorize(actor, canManageMember, info.organisationId, "check this service's backend");
+  const [row] = await deps.database.query<{ backend_url: string; backend_token: string | null }>(
+    'SELECT backend_url, backend_token FROM bridge_services WHERE id = $1',
+    [info.id],
+  );
+  const started = performance.now();
+  let probe: { reachable: boolean; status: number | null; latencyMs: number; error?: string };
+  try {
+    const res = await request(row?.backend_url ?? '', {
+      method: 'HEAD',
+      headersTimeout: 3000,
+      bodyTimeout: 3000,
+      ...(row?.backend_token ? { headers: { authorization: `Bearer ${row.backend_token}` } } : {}),
+    });
+    await res.body.dump();
+    probe = { reachable: true, status: res.statusCode, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    probe = {
+      reachable: false,
+      status: null,
+      latencyMs: Math.round(performance.now() - started),
+      error: (err as Error).message.slice(0, 200),
+    };
+  }
+  const since = new Date(deps.clock().getTime() - 15 * 60_000);
+  const [recent] = await deps.database.query<{
+    calls: string;
+    provider_errors: string;
+    last_ok: Date | null;
+  }>(
+    `SELECT count(*) AS calls, count(*) FILTER (WHERE status IN (502, 504)) AS provider_errors,
+            max(started_at) FILTER (WHERE status < 500) AS last_ok
+       FROM bridge_message_log WHERE service = $1 AND started_at >= $2`,
+    [info.serviceId, since],
+  );
+  return {
+    service: info.serviceId,
+    checkedAt: deps.clock().toISOString(),
+    probe,
+    last15Minutes: {
+      calls: Number(recent?.calls ?? 0),
+      providerErrors: Number(recent?.provider_errors ?? 0),
+      lastSuccessAt: recent?.last_ok ? new Date(recent.last_ok).toISOString() : null,
+    },
+  };
 }
 
 /** Calls, errors and latency percentiles per service over a period, from the message log. */

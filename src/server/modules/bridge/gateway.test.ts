@@ -556,6 +556,22 @@ describe.each(testEngines())('the Digital Bridge gateway on %s', (kind) => {
     expect(answer.json()).toMatchObject({ type: problemType('bridge-provider-timeout') });
   });
 
+  it('reports the health of the provider backend: live probe, recent errors, Prometheus gauge', async () => {
+    const metrics = async () => (await undiciRequest(`${base}/metrics`)).body.text();
+    const gauge = new RegExp(`jokko_bridge_provider_up\\{service="${service}"\\} (\\d)`);
+    expect(gauge.exec(await metrics())?.[1]).toBe('0'); // the timeout above
+    const health = await api('GET', `/bridge/services/${ids.service}/health`, memberKeys.DGID ?? '');
+    expect(health.status).toBe(200);
+    expect(health.body.probe).toMatchObject({ reachable: true });
+    expect(health.body.last15Minutes.providerErrors).toBeGreaterThanOrEqual(1);
+    expect(health.body.last15Minutes.lastSuccessAt).not.toBeNull();
+    expect(
+      (await api('GET', `/bridge/services/${ids.service}/health`, memberKeys.BTERANGA ?? '')).status,
+    ).toBe(403);
+    expect((await bank.call({ service, path: '/attestations/1' })).status).toBe(200);
+    expect(gauge.exec(await metrics())?.[1]).toBe('1');
+  });
+
   it('refuses traversal, encoded separators, empty segments and repeated parameters', async () => {
     const cases = [
       `/r1/${service}/attestations/../../admin`,

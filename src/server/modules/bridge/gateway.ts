@@ -2,7 +2,7 @@ import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createSigner, httpbis } from 'http-message-signatures';
-import { Histogram, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import { Agent, errors as undiciErrors } from 'undici';
 import { sendProblem } from '../../platform/http/errors.ts';
 import { Problem } from '../../platform/http/problems.ts';
@@ -100,6 +100,14 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
         registers: [opts.metrics],
       })
     : undefined;
+  const providerUp = opts.metrics
+    ? new Gauge({
+        name: 'jokko_bridge_provider_up',
+        help: "1 when the service's backend answered the last call through this node, 0 when it failed or timed out",
+        labelNames: ['service'] as const,
+        registers: [opts.metrics],
+      })
+    : undefined;
 
   // Bodies stay streams: nothing is parsed or buffered by Fastify on this route.
   app.removeAllContentTypeParsers();
@@ -164,7 +172,10 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
     };
   }
 
-  function observe(exchange: Exchange, status: number) {
+  function observe(exchange: Exchange, status: number, fromBackend = false) {
+    const service = exchange.service?.serviceId;
+    if (service && fromBackend) providerUp?.set({ service }, 1);
+    else if (service && (status === 502 || status === 504)) providerUp?.set({ service }, 0);
     histogram?.observe(
       {
         service: exchange.service?.serviceId ?? 'unknown',
@@ -318,7 +329,7 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
       );
       reply.header('content-digest', contentDigestValue(digest));
       await signResponse(reply, response.statusCode, reqHash, exchange.xroadId);
-      observe(exchange, response.statusCode);
+      observe(exchange, response.statusCode, true);
       return reply.send(body);
     }
 
@@ -334,7 +345,7 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
         out.bytes,
         backendHeadersMs,
       );
-      observe(exchange, response.statusCode);
+      observe(exchange, response.statusCode, true);
     });
     response.body.on('error', (err) => out.destroy(err));
     return reply.send(response.body.pipe(out));

@@ -15,6 +15,7 @@ import {
   listClients,
   listMembers,
   listServices,
+  probeService,
   registerKey,
   registerService,
   requestMembership,
@@ -398,6 +399,37 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
     },
     async (request) =>
       (await getServiceOpenApi(deps, requireActor(request), request.params.id)) as Record<string, unknown>,
+  );
+
+  app.get(
+    '/bridge/services/:id/health',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: "Probe a service's backend now and summarise its last 15 minutes (provider and operators)",
+        operationId: 'probeService',
+        params: Id,
+        response: {
+          200: Type.Object({
+            service: Type.String(),
+            checkedAt: Type.String(),
+            probe: Type.Object({
+              reachable: Type.Boolean(),
+              status: Type.Union([Type.Integer(), Type.Null()]),
+              latencyMs: Type.Integer(),
+              error: Type.Optional(Type.String()),
+            }),
+            last15Minutes: Type.Object({
+              calls: Type.Integer(),
+              providerErrors: Type.Integer(),
+              lastSuccessAt: Type.Union([Type.String(), Type.Null()]),
+            }),
+          }),
+        },
+      },
+    },
+    async (request) => probeService(deps, requireActor(request), request.params.id),
   );
 
   app.patch(
