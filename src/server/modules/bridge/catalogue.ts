@@ -229,6 +229,101 @@ export async function requestMembership(
   return viewMember(deps.database, await memberRow(deps.database, id));
 }
 
+export interface GroupInfo {
+  id: string;
+  code: string;
+  description: string;
+  members: string[];
+}
+
+async function groupInfo(database: Database, id: string): Promise<GroupInfo> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound(`No group ${id}`);
+  const [group] = await database.query<{ id: string; code: string; description: string }>(
+    'SELECT id, code, description FROM bridge_groups WHERE id = $1',
+    [id],
+  );
+  if (!group) throw notFound(`No group ${id}`);
+  const members = await database.query<{ client_id: string }>(
+    `SELECT m.instance || '/' || m.member_class || '/' || m.member_code || '/' || s.code AS client_id
+       FROM bridge_group_members g JOIN bridge_subsystems s ON s.id = g.subsystem_id
+       JOIN bridge_members m ON m.id = s.member_id WHERE g.group_id = $1 ORDER BY 1`,
+    [id],
+  );
+  return { ...group, members: members.map((m) => m.client_id) };
+}
+
+/**
+ * Groups of subsystems (e.g. every civil-registry office, every licensed bank) that a provider can
+ * grant a right to at once. Operators keep them; membership changes reach every node within a second.
+ */
+export async function createGroup(
+  deps: CatalogueDeps,
+  actor: Actor,
+  input: { code: string; description: string },
+  origin?: RequestOrigin,
+): Promise<GroupInfo> {
+  authorize(actor, canAdministerBridge, undefined, 'create subsystem groups');
+  segmentOrThrow(input.code, '/code');
+  const clash = await deps.database.query('SELECT 1 FROM bridge_groups WHERE code = $1', [input.code]);
+  if (clash.length) throw conflict(`A group ${input.code} exists`);
+  const id = randomUUID();
+  await deps.database.query('INSERT INTO bridge_groups (id, code, description) VALUES ($1, $2, $3)', [
+    id,
+    input.code,
+    input.description,
+  ]);
+  await deps.audit.record({
+    actor,
+    action: 'bridge.group.created',
+    subject: { kind: 'bridge-group', id: input.code },
+    outcome: 'success',
+    ...(origin ? { origin } : {}),
+  });
+  return groupInfo(deps.database, id);
+}
+
+export async function setGroupMember(
+  deps: CatalogueDeps,
+  actor: Actor,
+  groupId: string,
+  subsystemId: string,
+  member: boolean,
+  origin?: RequestOrigin,
+): Promise<GroupInfo> {
+  authorize(actor, canAdministerBridge, undefined, 'change subsystem groups');
+  const group = await groupInfo(deps.database, groupId);
+  const owner = await subsystemOwner(deps.database, subsystemId);
+  await deps.database.transaction(async (session) => {
+    if (member)
+      await session.query(
+        'INSERT INTO bridge_group_members (group_id, subsystem_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [groupId, subsystemId],
+      );
+    else
+      await session.query('DELETE FROM bridge_group_members WHERE group_id = $1 AND subsystem_id = $2', [
+        groupId,
+        subsystemId,
+      ]);
+    await bumpVersion(session);
+  });
+  await deps.audit.record({
+    actor,
+    action: member ? 'bridge.group.member-added' : 'bridge.group.member-removed',
+    subject: { kind: 'bridge-group', id: group.code },
+    outcome: 'success',
+    ...(origin ? { origin } : {}),
+    details: { subsystem: owner.client_id },
+  });
+  await deps.snapshot.refresh();
+  return groupInfo(deps.database, groupId);
+}
+
+export async function listGroups(deps: CatalogueDeps, actor: Actor): Promise<GroupInfo[]> {
+  authorize(actor, canReadCatalogue, undefined, 'read the bridge catalogue');
+  const rows = await deps.database.query<{ id: string }>('SELECT id FROM bridge_groups ORDER BY code');
+  return Promise.all(rows.map((r) => groupInfo(deps.database, r.id)));
+}
+
 /** A member adds a subsystem (a further application) with its keys; usable at once if the member is active. */
 export async function addSubsystem(
   deps: CatalogueDeps,
@@ -688,6 +783,12 @@ export async function grantAccessRight(
   if (input.clientSubsystemId) {
     const client = await subsystemOwner(deps.database, input.clientSubsystemId);
     clientClass = client.client_id.split('/')[1];
+  }
+  if (input.clientGroupId) {
+    const [group] = await deps.database.query('SELECT 1 FROM bridge_groups WHERE id = $1', [
+      input.clientGroupId,
+    ]);
+    if (!group) throw notFound(`No group ${input.clientGroupId}`);
   }
   if (input.legalBasis && clientClass !== 'GOV')
     throw invalid('/legalBasis', 'a legal basis can only be declared for an administration (class GOV)');

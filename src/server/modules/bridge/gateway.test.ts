@@ -385,6 +385,32 @@ describe.each(testEngines())('the Digital Bridge gateway on %s', (kind) => {
     expect(answer.json()).toMatchObject({ type: problemType('bridge-access-denied') });
   });
 
+  it('a right granted to a group reaches its members, and leaving the group ends it', async () => {
+    const anec = clientFor('SN/GOV/ANEC/etat-civil', 'anec-1', keys.anec.privateKey);
+    const group = await api('POST', '/bridge/groups', operatorKey, {
+      code: 'etat-civil',
+      description: 'Civil registry offices',
+    });
+    expect(group.status).toBe(201);
+    expect(
+      (await api('POST', '/bridge/groups', memberKeys.DGID ?? '', { code: 'x', description: 'x' })).status,
+    ).toBe(403);
+    await api('PUT', `/bridge/groups/${group.body.id}/members/${ids.anecSubsystem}`, operatorKey);
+    const right = await api('POST', '/bridge/rights', memberKeys.DGID ?? '', {
+      serviceId: ids.service,
+      clientGroupId: group.body.id,
+      endpoint: { method: 'GET', path: '/attestations/{nin}' },
+    });
+    expect(right.status).toBe(201);
+    expect(right.body.group).toBe('etat-civil');
+    expect((await anec.call({ service, path: '/attestations/1000271828182' })).status).toBe(200);
+    // The right names one endpoint only.
+    expect((await anec.call({ service, path: '/headers' })).status).toBe(403);
+    await api('DELETE', `/bridge/groups/${group.body.id}/members/${ids.anecSubsystem}`, operatorKey);
+    expect((await anec.call({ service, path: '/attestations/1000271828182' })).status).toBe(403);
+    await api('DELETE', `/bridge/rights/${right.body.id}`, memberKeys.DGID ?? '');
+  });
+
   it('RFC 9421: a signature made with another key is refused', async () => {
     const forged = clientFor('SN/COM/BTERANGA/kyc', 'bank-1', ed25519().privateKey);
     const answer = await forged.call({ service, path: '/attestations/1000271828182' });

@@ -7,12 +7,14 @@ import {
   addSubsystem,
   allowedMethods,
   type CatalogueDeps,
+  createGroup,
   decideMembership,
   getMember,
   getServiceOpenApi,
   grantAccessRight,
   listAccessRights,
   listClients,
+  listGroups,
   listMembers,
   listServices,
   probeService,
@@ -22,6 +24,7 @@ import {
   revokeAccessRight,
   serviceStatistics,
   setEndpointEnabled,
+  setGroupMember,
 } from './catalogue.ts';
 import {
   decideSubscription,
@@ -447,6 +450,94 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
     },
     async (request) =>
       setEndpointEnabled(deps, requireActor(request), request.params.id, request.body, originOf(request)),
+  );
+
+  const Group = Type.Object({
+    id: Type.String(),
+    code: Type.String(),
+    description: Type.String(),
+    members: Type.Array(Type.String()),
+  });
+  app.post(
+    '/bridge/groups',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'Create a group of subsystems that rights can name (operators)',
+        operationId: 'createGroup',
+        body: Type.Object({
+          code: Type.String({ minLength: 1, maxLength: 64 }),
+          description: Type.String({ minLength: 1, maxLength: 300 }),
+        }),
+        response: { 201: Group },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await createGroup(deps, requireActor(request), request.body, originOf(request))),
+  );
+  app.get(
+    '/bridge/groups',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'Groups of subsystems and their members',
+        operationId: 'listGroups',
+        response: { 200: Type.Object({ items: Type.Array(Group) }) },
+      },
+    },
+    async (request) => ({ items: await listGroups(deps, requireActor(request)) }),
+  );
+  app.put(
+    '/bridge/groups/:id/members/:subsystemId',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'Add a subsystem to a group (operators)',
+        operationId: 'addGroupMember',
+        params: Type.Object({
+          id: Type.String({ format: 'uuid' }),
+          subsystemId: Type.String({ format: 'uuid' }),
+        }),
+        response: { 200: Group },
+      },
+    },
+    async (request) =>
+      setGroupMember(
+        deps,
+        requireActor(request),
+        request.params.id,
+        request.params.subsystemId,
+        true,
+        originOf(request),
+      ),
+  );
+  app.delete(
+    '/bridge/groups/:id/members/:subsystemId',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'Remove a subsystem from a group (operators)',
+        operationId: 'removeGroupMember',
+        params: Type.Object({
+          id: Type.String({ format: 'uuid' }),
+          subsystemId: Type.String({ format: 'uuid' }),
+        }),
+        response: { 200: Group },
+      },
+    },
+    async (request) =>
+      setGroupMember(
+        deps,
+        requireActor(request),
+        request.params.id,
+        request.params.subsystemId,
+        false,
+        originOf(request),
+      ),
   );
 
   app.post(
