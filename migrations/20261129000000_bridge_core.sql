@@ -85,6 +85,7 @@ CREATE TABLE bridge_access_rights (
   client_group_id uuid REFERENCES bridge_groups (id),
   legal_basis text,
   rate_per_second integer,
+  quota_per_day integer,
   granted_at timestamptz NOT NULL,
   granted_by text NOT NULL,
   revoked_at timestamptz,
@@ -93,6 +94,15 @@ CREATE TABLE bridge_access_rights (
 );
 COMMENT ON COLUMN bridge_access_rights.endpoint_id IS 'NULL: the whole service';
 COMMENT ON COLUMN bridge_access_rights.legal_basis IS 'For personal-data services called without consent: the law that allows it (administrations only)';
+
+CREATE TABLE bridge_quota_usage (
+  right_id uuid NOT NULL REFERENCES bridge_access_rights (id),
+  client text NOT NULL,
+  day date NOT NULL,
+  calls bigint NOT NULL,
+  PRIMARY KEY (right_id, client, day)
+);
+COMMENT ON TABLE bridge_quota_usage IS 'Calls forwarded under each access right per client and UTC day, written with the message log';
 
 -- Bumped in the same transaction as every change above; each node polls it and reloads its copy.
 CREATE TABLE bridge_state (

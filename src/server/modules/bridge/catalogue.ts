@@ -716,6 +716,7 @@ export interface RightInput {
   clientGroupId?: string;
   legalBasis?: string;
   ratePerSecond?: number;
+  quotaPerDay?: number;
 }
 export interface RightInfo {
   id: string;
@@ -725,6 +726,7 @@ export interface RightInfo {
   group: string | null;
   legalBasis: string | null;
   ratePerSecond: number | null;
+  quotaPerDay: number | null;
   grantedAt: string;
 }
 
@@ -738,11 +740,12 @@ async function listRightsWhere(database: Database, where: string, params: unknow
     group_code: string | null;
     legal_basis: string | null;
     rate_per_second: number | null;
+    quota_per_day: number | null;
     granted_at: Date;
   }>(
     `SELECT r.id, r.service_id, e.method, e.path,
             cm.instance || '/' || cm.member_class || '/' || cm.member_code || '/' || cs.code AS client_id,
-            g.code AS group_code, r.legal_basis, r.rate_per_second, r.granted_at
+            g.code AS group_code, r.legal_basis, r.rate_per_second, r.quota_per_day, r.granted_at
        FROM bridge_access_rights r
        LEFT JOIN bridge_endpoints e ON e.id = r.endpoint_id
        LEFT JOIN bridge_subsystems cs ON cs.id = r.client_subsystem_id
@@ -764,6 +767,7 @@ async function listRightsWhere(database: Database, where: string, params: unknow
     group: r.group_code,
     legalBasis: r.legal_basis,
     ratePerSecond: r.rate_per_second,
+    quotaPerDay: r.quota_per_day,
     grantedAt: new Date(r.granted_at).toISOString(),
   }));
 }
@@ -808,8 +812,8 @@ export async function grantAccessRight(
   await deps.database.transaction(async (session) => {
     await session.query(
       `INSERT INTO bridge_access_rights (id, service_id, endpoint_id, client_subsystem_id, client_group_id, legal_basis,
-                                         rate_per_second, granted_at, granted_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+                                         rate_per_second, quota_per_day, granted_at, granted_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9)`,
       [
         id,
         input.serviceId,
@@ -820,6 +824,7 @@ export async function grantAccessRight(
         input.ratePerSecond ?? null,
         deps.clock(),
         `${actor.kind}:${actor.id}`,
+        input.quotaPerDay ?? null,
       ],
     );
     await bumpVersion(session);

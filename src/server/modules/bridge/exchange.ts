@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Database } from '../../platform/db/database.ts';
 import type { MessageLog } from './message-log.ts';
 import type { NonceStore } from './nonces.ts';
+import type { QuotaTracker } from './quotas.ts';
 import type { BridgeKey } from './signing.ts';
 import type { EndpointView, RightView, ServiceView, Snapshot, SubsystemView } from './snapshot.ts';
 
@@ -14,6 +15,7 @@ export interface GatewayDeps {
   database: Database;
   snapshot: () => Snapshot;
   nonces: NonceStore;
+  quotas: QuotaTracker;
   log: MessageLog;
   bridgeKey: () => BridgeKey;
   publicUrl: string;

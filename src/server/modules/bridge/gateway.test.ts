@@ -411,6 +411,41 @@ describe.each(testEngines())('the Digital Bridge gateway on %s', (kind) => {
     await api('DELETE', `/bridge/rights/${right.body.id}`, memberKeys.DGID ?? '');
   });
 
+  it('enforces the rate and the daily quota an access right sets', async () => {
+    const anec = clientFor('SN/GOV/ANEC/etat-civil', 'anec-1', keys.anec.privateKey);
+    const call = () => anec.call({ service, path: '/attestations/1000271828182' });
+    const rated = await api('POST', '/bridge/rights', memberKeys.DGID ?? '', {
+      serviceId: ids.service,
+      clientSubsystemId: ids.anecSubsystem,
+      ratePerSecond: 2,
+    });
+    const burst = await Promise.all(Array.from({ length: 6 }, call));
+    const limited = burst.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(3);
+    expect(limited[0]?.json()).toMatchObject({ type: problemType('bridge-rate-limited') });
+    expect(limited[0]?.headers['retry-after']).toBe('1');
+    await api('DELETE', `/bridge/rights/${rated.body.id}`, memberKeys.DGID ?? '');
+
+    const quota = await api('POST', '/bridge/rights', memberKeys.DGID ?? '', {
+      serviceId: ids.service,
+      clientSubsystemId: ids.anecSubsystem,
+      quotaPerDay: 3,
+    });
+    expect(quota.body.quotaPerDay).toBe(3);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await call()).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const over = await call();
+    expect(over.json()).toMatchObject({ type: problemType('bridge-quota-exceeded') });
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    const [usage] = await t.db.database.query<{ calls: string }>(
+      'SELECT calls FROM bridge_quota_usage WHERE right_id = $1',
+      [quota.body.id],
+    );
+    expect(Number(usage?.calls)).toBe(3);
+    await api('DELETE', `/bridge/rights/${quota.body.id}`, memberKeys.DGID ?? '');
+  });
+
   it('RFC 9421: a signature made with another key is refused', async () => {
     const forged = clientFor('SN/COM/BTERANGA/kyc', 'bank-1', ed25519().privateKey);
     const answer = await forged.call({ service, path: '/attestations/1000271828182' });

@@ -223,7 +223,7 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
       durationMs: Number(process.hrtime.bigint() - exchange.startedNs) / 1e6,
       backendMs,
     };
-    return deps.log.append(record);
+    return deps.log.append(record, problem === null ? exchange.right?.id : undefined);
   }
 
   async function forward(exchange: Exchange, reply: FastifyReply) {

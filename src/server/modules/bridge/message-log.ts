@@ -41,8 +41,11 @@ export function recordHash(record: ExchangeRecord): Buffer {
 }
 
 export interface MessageLog {
-  /** Resolves once the record is committed; the gateway answers the client only after that. */
-  append(record: ExchangeRecord): Promise<LoggedExchange>;
+  /**
+   * Resolves once the record is committed; the gateway answers the client only after that. A
+   * forwarded call names the access right it used, which counts towards its daily quota.
+   */
+  append(record: ExchangeRecord, rightId?: string): Promise<LoggedExchange>;
   drain(): Promise<void>;
 }
 
@@ -82,8 +85,9 @@ export function createMessageLog(
   key: () => BridgeKey,
   options: { batchMs?: number } = {},
 ): MessageLog {
-  const batcher = createBatcher<ExchangeRecord, LoggedExchange>(
-    async (records) => {
+  const batcher = createBatcher<{ record: ExchangeRecord; rightId: string | undefined }, LoggedExchange>(
+    async (items) => {
+      const records = items.map((i) => i.record);
       const signer = key();
       const logged = records.map((r) => {
         const hash = recordHash(r);
@@ -126,6 +130,21 @@ export function createMessageLog(
         `INSERT INTO bridge_message_log (${columns.join(', ')}) VALUES ${rows.join(', ')}`,
         params,
       );
+      const usage = new Map<string, { rightId: string; client: string; day: string; calls: number }>();
+      for (const { record, rightId } of items) {
+        if (!rightId) continue;
+        const day = record.startedAt.slice(0, 10);
+        const k = `${rightId}\u0000${record.client}\u0000${day}`;
+        const u = usage.get(k) ?? { rightId, client: record.client, day, calls: 0 };
+        u.calls++;
+        usage.set(k, u);
+      }
+      for (const u of usage.values())
+        await database.query(
+          `INSERT INTO bridge_quota_usage (right_id, client, day, calls) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (right_id, client, day) DO UPDATE SET calls = bridge_quota_usage.calls + EXCLUDED.calls`,
+          [u.rightId, u.client, u.day, u.calls],
+        );
       await audit.record({
         actor: { kind: 'system', id: 'bridge' },
         action: 'bridge.message-log.batch',
@@ -142,5 +161,5 @@ export function createMessageLog(
     },
     { maxItems: 200, maxDelayMs: options.batchMs ?? 2 },
   );
-  return { append: (record) => batcher.submit(record), drain: () => batcher.drain() };
+  return { append: (record, rightId) => batcher.submit({ record, rightId }), drain: () => batcher.drain() };
 }

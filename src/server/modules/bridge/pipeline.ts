@@ -1,3 +1,4 @@
+import { enforceQuota } from './checks/enforce-quota.ts';
 import { enforceRateLimit } from './checks/enforce-rate-limit.ts';
 import { identifyClient } from './checks/identify-client.ts';
 import { matchEndpoint } from './checks/match-endpoint.ts';
@@ -25,6 +26,7 @@ export const pipeline: ReadonlyArray<readonly [name: string, check: Check]> = [
   ['require-access-right', requireAccessRight],
   ['require-consent', requireConsent],
   ['enforce-rate-limit', enforceRateLimit],
+  ['enforce-quota', enforceQuota],
 ];
 
 export async function runPipeline(exchange: Exchange, deps: GatewayDeps): Promise<void> {

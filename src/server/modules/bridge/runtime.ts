@@ -5,6 +5,7 @@ import { legalBasisOnly } from './checks/require-consent.ts';
 import type { ConsentHook, GatewayDeps } from './exchange.ts';
 import { createMessageLog, type MessageLog } from './message-log.ts';
 import { createNonceStore, type NonceStore } from './nonces.ts';
+import { createQuotaTracker } from './quotas.ts';
 import { type BridgeKey, loadBridgeKey } from './signing.ts';
 import { createSnapshotHolder, type SnapshotHolder } from './snapshot.ts';
 
@@ -28,6 +29,9 @@ export async function createBridgeRuntime(
   });
   const key: BridgeKey = await loadBridgeKey(ctx.database, ctx.clock());
   const nonces = createNonceStore(ctx.database);
+  const quotas = await createQuotaTracker(ctx.database, ctx.clock, {
+    onError: (err) => ctx.logger.warn({ err }, 'bridge quota reload failed'),
+  });
   const log = createMessageLog(ctx.database, ctx.audit, () => key, { batchMs: ctx.config.bridge.logBatchMs });
   const purge = setInterval(() => {
     nonces.purge(ctx.clock()).catch((err: unknown) => ctx.logger.warn({ err }, 'nonce purge failed'));
@@ -45,6 +49,7 @@ export async function createBridgeRuntime(
     database: ctx.database,
     snapshot: () => snapshot.current(),
     nonces,
+    quotas,
     log,
     bridgeKey: () => key,
     publicUrl: ctx.config.publicUrl,
@@ -66,6 +71,7 @@ export async function createBridgeRuntime(
     async close() {
       clearInterval(purge);
       snapshot.close();
+      quotas.close();
       await nonces.drain();
       await log.drain();
     },

@@ -47,6 +47,7 @@ export interface RightView {
   groupId: string | null;
   legalBasis: string | null;
   ratePerSecond: number | null;
+  quotaPerDay: number | null;
 }
 
 /**
@@ -127,8 +128,9 @@ export async function loadSnapshot(database: Database): Promise<Snapshot> {
     client_group_id: string | null;
     legal_basis: string | null;
     rate_per_second: number | null;
+    quota_per_day: number | null;
   }>(
-    `SELECT id, service_id, endpoint_id, client_subsystem_id, client_group_id, legal_basis, rate_per_second
+    `SELECT id, service_id, endpoint_id, client_subsystem_id, client_group_id, legal_basis, rate_per_second, quota_per_day
        FROM bridge_access_rights WHERE revoked_at IS NULL`,
   );
 
@@ -211,6 +213,7 @@ export async function loadSnapshot(database: Database): Promise<Snapshot> {
       groupId: r.client_group_id,
       legalBasis: r.legal_basis,
       ratePerSecond: r.rate_per_second,
+      quotaPerDay: r.quota_per_day,
     });
     snapshot.rightsByService.set(r.service_id, list);
   }

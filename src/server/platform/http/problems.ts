@@ -34,6 +34,7 @@ export const problemCatalog = {
   'bridge-unknown-endpoint': { status: 404, title: 'The service has no such endpoint' },
   'bridge-body-too-large': { status: 413, title: 'The request body is larger than the bridge accepts' },
   'bridge-rate-limited': { status: 429, title: 'The access right allows fewer calls per second' },
+  'bridge-quota-exceeded': { status: 429, title: "The access right's daily quota is used up" },
   'bridge-provider-error': { status: 502, title: 'The provider could not be reached or broke off' },
   'bridge-provider-timeout': { status: 504, title: 'The provider did not answer in time' },
 } as const satisfies Record<string, { status: number; title: string }>;
