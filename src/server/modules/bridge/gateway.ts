@@ -281,7 +281,6 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
         headersTimeout: service.timeoutMs,
         bodyTimeout: service.timeoutMs,
       });
-      await requestDone;
     } catch (err) {
       if (gate?.failure) throw gate.failure;
       if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError)
@@ -290,6 +289,13 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
           `${service.serviceId} did not answer within ${service.timeoutMs} ms`,
         );
       throw new Problem('bridge-provider-error', `${service.serviceId} could not be reached`);
+    }
+    try {
+      // A provider may answer before it has read the whole body; the body must still match.
+      await requestDone;
+    } catch (err) {
+      response.body.destroy();
+      throw gate?.failure ?? new Problem('bridge-provider-error', (err as Error).message);
     }
     const backendHeadersMs = Number(process.hrtime.bigint() - backendStart) / 1e6;
 

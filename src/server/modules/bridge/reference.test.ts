@@ -51,6 +51,18 @@ describe.each(testEngines())('reference services: the registries published on th
       'SELECT p.nin FROM people p JOIN vehicles v ON v.owner_nin = p.nin LIMIT 1',
     );
     nin = person?.nin ?? '';
+    // The services and the client were written straight to the database: each node picks such
+    // changes up from the catalogue version within 250 ms.
+    const until = Date.now() + 3000;
+    while (Date.now() < until) {
+      const probe = await client.call({
+        service: 'SN/GOV/DAF/registries/people/v1',
+        path: `/people/${nin}`,
+        subject: nin,
+      });
+      if (probe.status === 200) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
   afterAll(async () => t.dispose());
 

@@ -10,7 +10,7 @@ const header = (value: string | string[] | undefined) => (Array.isArray(value) ?
  * RFC 9421: exactly one signature, made with a current key of the client subsystem, covering
  * the method, the target URI, X-Road-Client and (with a body) Content-Digest, with `created`
  * inside the replay window, a `nonce` and a `keyid`. The body itself is checked against the
- * digest while it streams (see forward.ts).
+ * digest while it streams (see DigestGate in gateway.ts).
  */
 export const verifySignature: Check = async (exchange, deps) => {
   const { request } = exchange;
