@@ -29,6 +29,18 @@ module.exports = {
       to: { path: '^src/server/modules/[^/]+/', pathNot: '^src/server/modules/[^/]+/index\\.ts$' },
     },
     {
+      name: 'registries-through-the-bridge',
+      severity: 'error',
+      comment:
+        'Registry data reaches other modules through the Digital Bridge (its reference services), never by import. ' +
+        'Identity is the exception: it is run by the owner of the population register (see docs/decisions/0009).',
+      from: {
+        path: '^src/server/modules/([^/]+)/',
+        pathNot: ['^src/server/modules/(registries|identity)/', '\\.test\\.ts$', '/testing/'],
+      },
+      to: { path: '^src/server/modules/registries/' },
+    },
+    {
       name: 'platform-knows-no-module',
       severity: 'error',
       comment: 'Platform code is cross-cutting and holds no domain rules.',
