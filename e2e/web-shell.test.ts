@@ -72,6 +72,7 @@ describe.skipIf(!hasBrowser())('web shell in Chromium', () => {
     expect((await page.locator('.opblock-tag').allInnerTexts()).sort()).toEqual([
       'audit',
       'bridge',
+      'consent',
       'identity',
       'me',
       'platform',

@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { auditRoutes, createAuditLog } from './modules/audit/index.ts';
 import { bridgeRoutes, createBridgeRuntime, eventRoutes, gatewayRoutes } from './modules/bridge/index.ts';
+import { consentRoutes, createConsentHook, loadConsentKey } from './modules/consent/index.ts';
 import {
   authenticateAccessToken,
   authenticateApiKey,
@@ -261,7 +262,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auditRoutes, { prefix: '/v1', ctx });
   await app.register(registriesRoutes, { prefix: '/v1', ctx });
   await app.register(identityAdminRoutes, { prefix: '/v1', ctx });
-  const bridge = await createBridgeRuntime(ctx, { metrics: metrics.register });
+  const bridge = await createBridgeRuntime(ctx, {
+    metrics: metrics.register,
+    consent: createConsentHook(database, clock),
+  });
+  const consentKey = await loadConsentKey(database, clock());
+  await app.register(consentRoutes, {
+    prefix: '/v1',
+    deps: { database, audit: ctx.audit, country: ctx.country, clock, key: () => consentKey },
+  });
   app.addHook('onClose', async () => bridge.close());
   await app.register(bridgeRoutes, { prefix: '/v1', deps: bridge.catalogue });
   await app.register(gatewayRoutes, { deps: bridge.gateway, metrics: metrics.register });

@@ -26,8 +26,20 @@ export interface BridgeCall {
   contentType?: string;
   userId?: string;
   subject?: string;
+  /** The consent the call relies on (X-Jokko-Consent), for personal-data services. */
+  consent?: string;
   issue?: string;
   xroadId?: string;
+}
+
+/** A request signed and ready to send: what `call` sends, for callers with their own HTTP stack. */
+export interface SignedBridgeRequest {
+  method: string;
+  url: string;
+  /** The path and query on the bridge, e.g. /r1/SN/GOV/... */
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer | undefined;
 }
 
 export interface BridgeAnswer {
@@ -64,42 +76,63 @@ export function createBridgeClient(options: BridgeClientOptions) {
   );
   const base = options.bridgeUrl.replace(/\/$/, '');
 
+  async function sign(call: BridgeCall): Promise<SignedBridgeRequest> {
+    const method = (call.method ?? (call.body === undefined ? 'GET' : 'POST')).toUpperCase();
+    const url = `${base}/r1/${call.service}${call.path.startsWith('/') ? call.path : `/${call.path}`}`;
+    const headers: Record<string, string> = { 'x-road-client': options.client };
+    let body: Buffer | undefined;
+    if (call.body !== undefined) {
+      body =
+        Buffer.isBuffer(call.body) || typeof call.body === 'string'
+          ? Buffer.from(call.body)
+          : Buffer.from(JSON.stringify(call.body));
+      headers['content-type'] =
+        call.contentType ??
+        (typeof call.body === 'object' && !Buffer.isBuffer(call.body)
+          ? 'application/json'
+          : 'application/octet-stream');
+      headers['content-digest'] = `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
+      headers['content-length'] = String(body.length);
+    }
+    if (call.userId) headers['x-road-userid'] = call.userId;
+    if (call.subject) headers['x-jokko-subject'] = call.subject;
+    if (call.consent) headers['x-jokko-consent'] = call.consent;
+    if (call.issue) headers['x-road-issue'] = call.issue;
+    if (call.xroadId) headers['x-road-id'] = call.xroadId;
+    const signed = await httpbis.signMessage(
+      {
+        key: signer,
+        // The citizen and the consent named are signed too, when present.
+        fields: [
+          '@method',
+          '@target-uri',
+          'x-road-client',
+          ...(body ? ['content-digest'] : []),
+          ...(call.subject ? ['x-jokko-subject'] : []),
+          ...(call.consent ? ['x-jokko-consent'] : []),
+        ],
+        params: ['created', 'nonce', 'keyid', 'alg'],
+        paramValues: { nonce: randomBytes(18).toString('base64url') },
+      },
+      { method, url, headers },
+    );
+    return {
+      method,
+      url,
+      path: new URL(url).pathname + new URL(url).search,
+      headers: signed.headers as Record<string, string>,
+      body,
+    };
+  }
+
   return {
+    sign,
     async call(call: BridgeCall): Promise<BridgeAnswer> {
-      const method = (call.method ?? (call.body === undefined ? 'GET' : 'POST')).toUpperCase();
-      const url = `${base}/r1/${call.service}${call.path.startsWith('/') ? call.path : `/${call.path}`}`;
-      const headers: Record<string, string> = { 'x-road-client': options.client };
-      let body: Buffer | undefined;
-      if (call.body !== undefined) {
-        body =
-          Buffer.isBuffer(call.body) || typeof call.body === 'string'
-            ? Buffer.from(call.body)
-            : Buffer.from(JSON.stringify(call.body));
-        headers['content-type'] =
-          call.contentType ??
-          (typeof call.body === 'object' && !Buffer.isBuffer(call.body)
-            ? 'application/json'
-            : 'application/octet-stream');
-        headers['content-digest'] = `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
-        headers['content-length'] = String(body.length);
-      }
-      if (call.userId) headers['x-road-userid'] = call.userId;
-      if (call.subject) headers['x-jokko-subject'] = call.subject;
-      if (call.issue) headers['x-road-issue'] = call.issue;
-      if (call.xroadId) headers['x-road-id'] = call.xroadId;
-      const signed = await httpbis.signMessage(
-        {
-          key: signer,
-          fields: ['@method', '@target-uri', 'x-road-client', ...(body ? ['content-digest'] : [])],
-          params: ['created', 'nonce', 'keyid', 'alg'],
-          paramValues: { nonce: randomBytes(18).toString('base64url') },
-        },
-        { method, url, headers },
-      );
-      const res = await undiciRequest(url, {
-        method: method as 'GET',
-        headers: signed.headers as Record<string, string>,
-        body: body ?? null,
+      const signed = await sign(call);
+      const res = await undiciRequest(signed.url, {
+        method: signed.method as 'GET',
+        headers: signed.headers,
+        body: signed.body ?? null,
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       });
       const answerBody = Buffer.from(await res.body.arrayBuffer());

@@ -1,3 +1,4 @@
+export { legalBasisOnly } from './checks/require-consent.ts';
 export { type BridgeAnswer, type BridgeCall, type BridgeClient, createBridgeClient } from './client.ts';
 export { type DeliveryOptions, type EventDelivery, startEventDelivery } from './delivery.ts';
 export { eventRoutes } from './event-routes.ts';

@@ -30,6 +30,12 @@ export const problemCatalog = {
     status: 403,
     title: 'This service carries personal data: a consent or a legal basis is required',
   },
+  'consent-invalid': {
+    status: 403,
+    title: 'The consent does not cover this call (citizen, partner or service)',
+  },
+  'consent-inactive': { status: 403, title: 'The consent is paused, revoked, expired or not yet valid' },
+  'consent-frequency-exceeded': { status: 429, title: 'The consent allows no more calls in this period' },
   'bridge-unknown-service': { status: 404, title: 'No such service on the bridge' },
   'bridge-unknown-endpoint': { status: 404, title: 'The service has no such endpoint' },
   'bridge-body-too-large': { status: 413, title: 'The request body is larger than the bridge accepts' },

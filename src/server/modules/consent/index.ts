@@ -1,0 +1,13 @@
+export { type ArtefactClaims, loadConsentKey, publishedConsentKeys, verifyArtefact } from './artefact.ts';
+export {
+  type ConsentDeps,
+  changeConsent,
+  consentStatus,
+  decideRequest,
+  getRequest,
+  listConsents,
+  listPendingRequests,
+  requestConsent,
+} from './consents.ts';
+export { createConsentHook } from './enforcement.ts';
+export { consentRoutes } from './routes.ts';

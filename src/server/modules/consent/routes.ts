@@ -1,0 +1,255 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Actor } from '../../platform/actor.ts';
+import { forbidden } from '../../platform/http/problems.ts';
+import { originOf, requireActor } from '../../platform/http/route-access.ts';
+import { superAppClientId } from '../identity/index.ts';
+import { publishedConsentKeys } from './artefact.ts';
+import {
+  type ConsentDeps,
+  changeConsent,
+  consentStatus,
+  decideRequest,
+  getRequest,
+  listConsents,
+  listPendingRequests,
+  requestConsent,
+} from './consents.ts';
+
+const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const Frequency = Type.Union([
+  Type.Object({ type: Type.Literal('once') }),
+  Type.Object({ type: Type.Literal('recurring'), perDay: Type.Integer({ minimum: 1, maximum: 1000 }) }),
+]);
+const Items = Type.Array(Type.Object({ service: Type.String() }));
+const Purpose = Type.Object({ code: Type.String(), text: Type.String() });
+const Request = Type.Object({
+  id: Type.String(),
+  partner: Type.String(),
+  items: Items,
+  purpose: Purpose,
+  validDays: Type.Integer(),
+  frequency: Frequency,
+  dataLifeDays: Type.Integer(),
+  status: Type.String(),
+  createdAt: Type.String(),
+  expiresAt: Type.String(),
+  consentId: Type.Union([Type.String(), Type.Null()]),
+});
+const Consent = Type.Object({
+  id: Type.String(),
+  partner: Type.String(),
+  items: Items,
+  purpose: Purpose,
+  validFrom: Type.String(),
+  validUntil: Type.String(),
+  frequency: Frequency,
+  dataLifeDays: Type.Integer(),
+  status: Type.String(),
+  revision: Type.Integer(),
+  uses: Type.Integer(),
+  artefact: Type.String({ description: 'The latest signed revision (compact JWS, EdDSA)' }),
+});
+
+/** Decisions on data are taken in the Jokko app, by the citizen signed in there. */
+function requireCitizenInApp(request: FastifyRequest): Actor & { nin: string } {
+  const actor = requireActor(request);
+  if (actor.kind !== 'citizen' || !actor.nin)
+    throw forbidden('this route is for citizens signed in to Jokko');
+  if (actor.clientId !== superAppClientId) throw forbidden('consents are managed from the Jokko app only');
+  return actor as Actor & { nin: string };
+}
+
+export async function consentRoutes(instance: FastifyInstance, opts: { deps: ConsentDeps }): Promise<void> {
+  const { deps } = opts;
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const common = { config: { access: 'authenticated' as const } };
+  const tags = ['consent'];
+
+  app.get(
+    '/consents/purposes',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'The purposes a partner may give for a consent request',
+        operationId: 'listConsentPurposes',
+        security: [],
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({ code: Type.String(), titleFr: Type.String(), titleEn: Type.String() }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({
+      items: (
+        await deps.database.query<{ code: string; title_fr: string; title_en: string }>(
+          'SELECT code, title_fr, title_en FROM consent_purposes ORDER BY code',
+        )
+      ).map((p) => ({ code: p.code, titleFr: p.title_fr, titleEn: p.title_en })),
+    }),
+  );
+
+  app.get(
+    '/consents/keys',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'The public keys (JWKS) that verify consent artefacts offline',
+        operationId: 'consentKeys',
+        security: [],
+        response: { 200: Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) }) },
+      },
+    },
+    async () => ({ keys: await publishedConsentKeys(deps.database) }),
+  );
+
+  app.post(
+    '/consents/requests',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary:
+          'Ask a citizen (by NIN) for consent to read named bridge services; they decide in the Jokko app',
+        operationId: 'requestConsent',
+        body: Type.Object({
+          partnerSubsystemId: Type.String({ format: 'uuid' }),
+          nin: Type.String({ minLength: 4, maxLength: 32 }),
+          services: Type.Array(Type.String({ maxLength: 300 }), { minItems: 1, maxItems: 20 }),
+          purpose: Type.String({ maxLength: 64 }),
+          purposeText: Type.Optional(Type.String({ minLength: 3, maxLength: 500 })),
+          validDays: Type.Integer({ minimum: 1, maximum: 730 }),
+          frequency: Frequency,
+          dataLifeDays: Type.Integer({ minimum: 0, maximum: 3650 }),
+        }),
+        response: { 201: Request },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await requestConsent(deps, requireActor(request), request.body, originOf(request))),
+  );
+
+  app.get(
+    '/consents/requests/:id',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'A consent request, for the partner that made it (poll until approved or denied)',
+        operationId: 'getConsentRequest',
+        params: Id,
+        response: { 200: Request },
+      },
+    },
+    async (request) => getRequest(deps, requireActor(request), request.params.id),
+  );
+
+  app.get(
+    '/consents/:id/status',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: "A consent's current status and latest signed artefact (partner, citizen, operators)",
+        operationId: 'consentStatus',
+        params: Id,
+        response: {
+          200: Type.Object({
+            id: Type.String(),
+            status: Type.String(),
+            revision: Type.Integer(),
+            validUntil: Type.String(),
+            artefact: Type.String(),
+          }),
+        },
+      },
+    },
+    async (request) => consentStatus(deps, requireActor(request), request.params.id),
+  );
+
+  app.get(
+    '/me/consent-requests',
+    {
+      ...common,
+      schema: {
+        tags: ['me'],
+        summary: 'Requests for my data waiting for my decision',
+        operationId: 'listMyConsentRequests',
+        response: { 200: Type.Object({ items: Type.Array(Request) }) },
+      },
+    },
+    async (request) => ({ items: await listPendingRequests(deps, requireCitizenInApp(request)) }),
+  );
+
+  app.post(
+    '/me/consent-requests/:id/decision',
+    {
+      ...common,
+      schema: {
+        tags: ['me'],
+        summary: 'Approve (a signed consent is issued) or deny a request for my data',
+        operationId: 'decideConsentRequest',
+        params: Id,
+        body: Type.Object({ decision: Type.Union([Type.Literal('approve'), Type.Literal('deny')]) }),
+        response: {
+          200: Type.Object({ request: Request, consent: Type.Union([Consent, Type.Null()]) }),
+        },
+      },
+    },
+    async (request) =>
+      decideRequest(
+        deps,
+        requireCitizenInApp(request),
+        request.params.id,
+        request.body.decision,
+        originOf(request),
+      ),
+  );
+
+  app.get(
+    '/me/consents',
+    {
+      ...common,
+      schema: {
+        tags: ['me'],
+        summary: 'Who may read what about me, and under which terms',
+        operationId: 'listMyConsents',
+        response: { 200: Type.Object({ items: Type.Array(Consent) }) },
+      },
+    },
+    async (request) => ({ items: await listConsents(deps, requireCitizenInApp(request)) }),
+  );
+
+  app.post(
+    '/me/consents/:id/status',
+    {
+      ...common,
+      schema: {
+        tags: ['me'],
+        summary: 'Pause, resume or revoke one of my consents; the bridge refuses the next call at once',
+        operationId: 'changeMyConsent',
+        params: Id,
+        body: Type.Object({
+          action: Type.Union([Type.Literal('pause'), Type.Literal('resume'), Type.Literal('revoke')]),
+        }),
+        response: { 200: Consent },
+      },
+    },
+    async (request) =>
+      changeConsent(
+        deps,
+        requireCitizenInApp(request),
+        request.params.id,
+        request.body.action,
+        originOf(request),
+      ),
+  );
+}
