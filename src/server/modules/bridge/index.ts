@@ -6,7 +6,7 @@ export type { ConsentDecision, ConsentHook, Exchange } from './exchange.ts';
 export { gatewayRoutes } from './gateway.ts';
 export { formatServiceId, formatSubsystemId, parseSubsystemId } from './identifiers.ts';
 export { exportMessageLog, type LogBundle, verifyLogBundle } from './log-export.ts';
-export { recordHash } from './message-log.ts';
+export { type DataAccess, listAccessesToSubject, recordHash } from './message-log.ts';
 export { pipeline } from './pipeline.ts';
 export { publishReferenceServices, referenceSubsystem, registerDemoBridgeClient } from './reference.ts';
 export { bridgeRoutes } from './routes.ts';

@@ -163,3 +163,53 @@ export function createMessageLog(
   );
   return { append: (record, rightId) => batcher.submit({ record, rightId }), drain: () => batcher.drain() };
 }
+
+export interface DataAccess {
+  at: string;
+  client: string;
+  organisation: string | null;
+  service: string;
+  endpoint: string | null;
+  /** The consent id, `legal-basis:...`, or null for a refused call. */
+  basis: string | null;
+  status: number;
+  refused: boolean;
+}
+
+/**
+ * Every exchange through the bridge that named this citizen, newest first: the data tracker.
+ * Refused attempts are included, so a citizen also sees who tried.
+ */
+export async function listAccessesToSubject(
+  database: Database,
+  nin: string,
+  page: { limit: number; before?: Date },
+): Promise<DataAccess[]> {
+  const rows = await database.query<{
+    started_at: Date;
+    client: string;
+    name: string | null;
+    service: string;
+    endpoint: string | null;
+    consent_id: string | null;
+    status: number;
+  }>(
+    `SELECT l.started_at, l.client, o.name, l.service, l.endpoint, l.consent_id, l.status
+       FROM bridge_message_log l
+       LEFT JOIN bridge_members m ON l.client LIKE m.instance || '/' || m.member_class || '/' || m.member_code || '/%'
+       LEFT JOIN organisations o ON o.id = m.organisation_id
+      WHERE l.subject = $1 AND ($2::timestamptz IS NULL OR l.started_at < $2)
+      ORDER BY l.started_at DESC LIMIT $3`,
+    [nin, page.before ?? null, page.limit],
+  );
+  return rows.map((r) => ({
+    at: new Date(r.started_at).toISOString(),
+    client: r.client,
+    organisation: r.name,
+    service: r.service,
+    endpoint: r.endpoint,
+    basis: r.status < 400 ? r.consent_id : null,
+    status: r.status,
+    refused: r.status >= 400,
+  }));
+}

@@ -346,6 +346,39 @@ describe.each(testEngines())(
       expect(statuses).toEqual([200, 200, 429]);
     });
 
+    it('the data tracker shows the citizen every access and attempt, exportable, and tells of first use', async () => {
+      const mine = await api('GET', '/me/data-accesses?limit=50', tokens[0] ?? '');
+      expect(mine.status).toBe(200);
+      const items = mine.body.items as Array<{
+        client: string;
+        organisation: string;
+        basis: string | null;
+        refused: boolean;
+      }>;
+      const consent = (await api('GET', '/me/consents', tokens[0] ?? '')).body.items[0] as { id: string };
+      expect(
+        items.some((a) => a.client === 'SN/COM/BTERANGA/kyc' && a.basis === consent.id && !a.refused),
+      ).toBe(true);
+      expect(items.some((a) => a.client === 'SN/COM/BTERANGA/kyc' && a.refused)).toBe(true);
+      expect(items[0]?.organisation).toBeTruthy();
+      // Citizen b's accesses are not in a's tracker.
+      const other = (await api('GET', '/me/data-accesses', tokens[1] ?? '')).body.items as Array<{
+        basis: string;
+      }>;
+      expect(other.some((a) => a.basis === consent.id)).toBe(false);
+      const csv = await undiciRequest(`${base}/v1/me/data-accesses?format=csv`, {
+        headers: { authorization: `Bearer ${tokens[0]}` },
+      });
+      expect(csv.headers['content-type']).toMatch(/text\/csv/);
+      const text = await csv.body.text();
+      expect(text.split('\r\n')[0]).toBe('at,client,organisation,service,endpoint,basis,status,refused');
+      expect(text).toContain(consent.id);
+      const notices = await t.db.database.query<{ recipient: string }>(
+        "SELECT recipient FROM notify_outbox WHERE template = 'consent-first-use'",
+      );
+      expect(notices.map((n) => n.recipient)).toContain(nins[0]);
+    });
+
     it('only the partner asks, only for personal-data services, and only the app decides', async () => {
       expect(
         (

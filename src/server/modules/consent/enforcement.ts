@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from '../../platform/db/database.ts';
 import { Problem } from '../../platform/http/problems.ts';
 import { type ConsentHook, legalBasisOnly } from '../bridge/index.ts';
@@ -42,18 +43,22 @@ export function createConsentHook(database: Database, clock: () => Date): Consen
       throw new Problem('consent-inactive', 'The consent is outside its validity period');
     const day = now.toISOString().slice(0, 10);
     const limit = consent.frequency.type === 'once' ? 1 : consent.frequency.perDay;
+    // One statement counts the call and the use, or nothing when the limit is reached.
     const counted =
       consent.frequency.type === 'once'
-        ? await database.query(
+        ? await database.query<{ uses: number }>(
             `UPDATE consents SET uses = uses + 1, first_used_at = COALESCE(first_used_at, $2)
               WHERE id = $1 AND uses = 0 RETURNING uses`,
             [consentId, now],
           )
-        : await database.query(
-            `INSERT INTO consent_usage (consent_id, day, calls) VALUES ($1, $2, 1)
-             ON CONFLICT (consent_id, day) DO UPDATE SET calls = consent_usage.calls + 1 WHERE consent_usage.calls < $3
-             RETURNING calls`,
-            [consentId, day, limit],
+        : await database.query<{ uses: number }>(
+            `WITH counted AS (
+               INSERT INTO consent_usage (consent_id, day, calls) VALUES ($1, $2, 1)
+               ON CONFLICT (consent_id, day) DO UPDATE SET calls = consent_usage.calls + 1 WHERE consent_usage.calls < $3
+               RETURNING calls)
+             UPDATE consents SET uses = uses + 1, first_used_at = COALESCE(first_used_at, $4)
+              WHERE id = $1 AND EXISTS (SELECT 1 FROM counted) RETURNING uses`,
+            [consentId, day, limit, now],
           );
     if (!counted.length)
       throw new Problem(
@@ -62,10 +67,17 @@ export function createConsentHook(database: Database, clock: () => Date): Consen
           ? 'This consent allowed one call, already made'
           : `This consent allows ${limit} calls a day`,
       );
-    if (consent.frequency.type !== 'once')
+    const uses = counted[0]?.uses;
+    // The citizen hears when a partner first uses a consent.
+    if (uses === 1)
       await database.query(
-        'UPDATE consents SET uses = uses + 1, first_used_at = COALESCE(first_used_at, $2) WHERE id = $1',
-        [consentId, now],
+        `INSERT INTO notify_outbox (id, channel, recipient, template, payload)
+         VALUES ($1, 'push', $2, 'consent-first-use', $3::jsonb)`,
+        [
+          randomUUID(),
+          consent.nin,
+          JSON.stringify({ consentId, partner: consent.partner, service: exchange.service?.serviceId }),
+        ],
       );
     return { consentId };
   };

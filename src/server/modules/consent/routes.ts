@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { Actor } from '../../platform/actor.ts';
 import { forbidden } from '../../platform/http/problems.ts';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
+import { listAccessesToSubject } from '../bridge/index.ts';
 import { superAppClientId } from '../identity/index.ts';
 import { publishedConsentKeys } from './artefact.ts';
 import {
@@ -212,6 +213,75 @@ export async function consentRoutes(instance: FastifyInstance, opts: { deps: Con
         request.body.decision,
         originOf(request),
       ),
+  );
+
+  const Access = Type.Object({
+    at: Type.String(),
+    client: Type.String(),
+    organisation: Type.Union([Type.String(), Type.Null()]),
+    service: Type.String(),
+    endpoint: Type.Union([Type.String(), Type.Null()]),
+    basis: Type.Union([Type.String(), Type.Null()]),
+    status: Type.Integer(),
+    refused: Type.Boolean(),
+  });
+  app.get(
+    '/me/data-accesses',
+    {
+      ...common,
+      schema: {
+        tags: ['me'],
+        summary: 'Data tracker: who read (or tried to read) my data through the bridge, when, and under what',
+        operationId: 'listMyDataAccesses',
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+          before: Type.Optional(Type.String({ format: 'date-time' })),
+          format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' }),
+        }),
+        response: {
+          200: {
+            description: 'The accesses, as JSON or as CSV (format=csv) to export',
+            content: {
+              'application/json': { schema: Type.Object({ items: Type.Array(Access) }) },
+              'text/csv': { schema: Type.String() },
+            },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const citizen = requireCitizenInApp(request);
+      const items = await listAccessesToSubject(deps.database, citizen.nin, {
+        limit: request.query.limit,
+        ...(request.query.before ? { before: new Date(request.query.before) } : {}),
+      });
+      await deps.audit.record({
+        actor: citizen,
+        action: 'consent.data-tracker.read',
+        subject: { kind: 'person', id: citizen.nin },
+        outcome: 'success',
+        origin: originOf(request),
+        details: { count: items.length, format: request.query.format },
+      });
+      if (request.query.format === 'csv') {
+        // Quoted, and a leading = + - @ neutralised, so a spreadsheet never runs a cell as a formula.
+        const cell = (v: unknown) =>
+          `"${String(v ?? '')
+            .replace(/^[=+\-@]/, "'$&")
+            .replace(/"/g, '""')}"`;
+        const header = 'at,client,organisation,service,endpoint,basis,status,refused';
+        const lines = items.map((a) =>
+          [a.at, a.client, a.organisation, a.service, a.endpoint, a.basis, a.status, a.refused]
+            .map(cell)
+            .join(','),
+        );
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="jokko-data-accesses.csv"')
+          .send(`${[header, ...lines].join('\r\n')}\r\n`);
+      }
+      return reply.send({ items });
+    },
   );
 
   app.get(
