@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createSigner, httpbis } from 'http-message-signatures';
 import { Pool } from 'undici';
+import { createAuditLog } from '../src/server/modules/audit/index.ts';
+import { decideRequest, loadConsentKey } from '../src/server/modules/consent/index.ts';
 import { createApiKey } from '../src/server/modules/identity/index.ts';
 import { seedDemoCountry } from '../src/server/modules/registries/index.ts';
 import { openDatabase } from '../src/server/platform/db/database.ts';
@@ -47,18 +49,25 @@ async function api(base: string, key: string, method: string, path: string, body
 }
 
 /** Pre-signs requests (each with its own nonce) so that signing is not measured in the load generator. */
-async function presign(base: string, path: string, key: KeyObject, count: number) {
+async function presign(
+  base: string,
+  path: string,
+  key: KeyObject,
+  count: number,
+  extra?: (i: number) => Record<string, string>,
+) {
   const signer = createSigner(key, 'ed25519', 'bench-1');
   const out: Array<Record<string, string>> = [];
   for (let i = 0; i < count; i++) {
+    const more = extra?.(i) ?? {};
     const signed = await httpbis.signMessage(
       {
         key: signer,
-        fields: ['@method', '@target-uri', 'x-road-client'],
+        fields: ['@method', '@target-uri', 'x-road-client', ...Object.keys(more)],
         params: ['created', 'nonce', 'keyid', 'alg'],
         paramValues: { nonce: randomBytes(18).toString('base64url') },
       },
-      { method: 'GET', url: `${base}${path}`, headers: { 'x-road-client': 'SN/COM/BTERANGA/kyc' } },
+      { method: 'GET', url: `${base}${path}`, headers: { 'x-road-client': 'SN/COM/BTERANGA/kyc', ...more } },
     );
     out.push(signed.headers as Record<string, string>);
   }
@@ -109,7 +118,7 @@ async function load(origin: string, path: string, seconds: number, headers: () =
 export const benchmark: Benchmark = {
   name: 'bridge',
   description:
-    'Requests/s and p50/p99 of a JSON service and a 1 MiB answer, direct vs through the bridge (PostgreSQL)',
+    'Requests/s and p50/p99 of a JSON service and a 1 MiB answer, direct vs through the bridge, and with consent checks (PostgreSQL)',
   async run(ctx) {
     if (!ctx.postgresUrl) return { rows: [], notes: ['PostgreSQL not reachable: skipped.'] };
     const seconds = ctx.quick ? 2 : 8;
@@ -118,7 +127,10 @@ export const benchmark: Benchmark = {
     const url = await createDatabase(ctx.postgresUrl, name, { dropFirst: true });
     const db = await openDatabase({ url });
     await migrate(db);
-    await seedDemoCountry(db, { profile: getCountryProfile('SN'), people: 10, seed: 'bench' });
+    await seedDemoCountry(db, { profile: getCountryProfile('SN'), people: 100, seed: 'bench' });
+    const nins = (await db.query<{ nin: string }>('SELECT nin FROM people ORDER BY nin LIMIT 100')).map(
+      (r) => r.nin,
+    );
     const orgs = await db.query<{ id: string; identifier: string }>(
       "SELECT id, identifier FROM organisations WHERE identifier IN ('DGID', 'BTERANGA')",
     );
@@ -136,8 +148,10 @@ export const benchmark: Benchmark = {
       ).key;
     const operator = await keyFor(['bridge:admin']);
     const dgid = await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'DGID')!.id);
-    const bank = await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'BTERANGA')!.id);
-    await db.close();
+    const bank = await keyFor(
+      ['bridge:member', 'consent:request'],
+      orgs.find((o) => o.identifier === 'BTERANGA')!.id,
+    );
 
     const backend = await startBackend();
     // Signatures cover the target URI, so the server must know the URL it is reached at.
@@ -179,6 +193,47 @@ export const benchmark: Benchmark = {
         serviceId: svc.id,
         clientSubsystemId: bankSubsystem,
       });
+      // The same answer as a personal-data service, read under one consent per citizen.
+      const personal = await api(base, dgid, 'POST', '/bridge/services', {
+        subsystemId: dgidSubsystem,
+        code: 'situation-personnelle',
+        version: 'v1',
+        title: 'Situation fiscale personnelle',
+        openapi: { openapi: '3.0.3', info: { title: 'x', version: '1' }, paths: { '/small': { get: {} } } },
+        backendUrl: `${backend.url}/api`,
+        personalData: true,
+      });
+      await api(base, dgid, 'POST', '/bridge/rights', {
+        serviceId: personal.id,
+        clientSubsystemId: bankSubsystem,
+      });
+      const consentKey = await loadConsentKey(db, new Date());
+      const consentDeps = {
+        database: db,
+        audit: createAuditLog(db),
+        country: getCountryProfile('SN'),
+        clock: () => new Date(),
+        key: () => consentKey,
+      };
+      const consents: Array<{ nin: string; id: string }> = [];
+      for (const nin of nins) {
+        const asked = await api(base, bank, 'POST', '/consents/requests', {
+          partnerSubsystemId: bankSubsystem,
+          nin,
+          services: ['SN/GOV/DGID/impots/situation-personnelle/v1'],
+          purpose: 'credit-assessment',
+          validDays: 30,
+          frequency: { type: 'recurring', perDay: 1000 },
+          dataLifeDays: 30,
+        });
+        const decided = await decideRequest(
+          consentDeps,
+          { kind: 'citizen', id: `bench-${nin}`, nin, roles: [], clientId: 'jokko-app' },
+          asked.id,
+          'approve',
+        );
+        consents.push({ nin, id: decided.consent?.id ?? '' });
+      }
 
       const rows: Array<Record<string, string | number>> = [];
       const samples: Record<string, unknown[]> = {};
@@ -193,7 +248,17 @@ export const benchmark: Benchmark = {
         const runs = {
           direct: [] as Array<Awaited<ReturnType<typeof load>>>,
           bridge: [] as Array<Awaited<ReturnType<typeof load>>>,
+          consent: [] as Array<Awaited<ReturnType<typeof load>>>,
         };
+        const consentPath = '/r1/SN/GOV/DGID/impots/situation-personnelle/v1/small';
+        const consentSigned =
+          size === 'small'
+            ? await presign(base, consentPath, bankKey.privateKey, needed, (i) => {
+                const c = consents[i % consents.length];
+                return { 'x-jokko-subject': c?.nin ?? '', 'x-jokko-consent': c?.id ?? '' };
+              })
+            : [];
+        let nextConsent = 0;
         await load(backend.url, `/api/${size}`, 1, () => ({}));
         await load(base, bridgePath, 1, () => signed[next++]!);
         for (let r = 0; r < reps; r++) {
@@ -206,9 +271,17 @@ export const benchmark: Benchmark = {
           });
           serverCpuMs[size]?.push(((cpuSeconds(child.pid) - cpuBefore) * 1000) / run.count);
           runs.bridge.push(run);
+          if (size === 'small')
+            runs.consent.push(
+              await load(base, consentPath, seconds, () => {
+                const h = consentSigned[nextConsent++];
+                if (!h) throw new Error('ran out of pre-signed requests');
+                return h;
+              }),
+            );
         }
         samples[size] = [runs];
-        const summary = (k: 'direct' | 'bridge') => ({
+        const summary = (k: 'direct' | 'bridge' | 'consent') => ({
           rps: median(runs[k].map((x) => x.rps)),
           p50: median(runs[k].map((x) => x.p50)),
           p99: median(runs[k].map((x) => x.p99)),
@@ -234,6 +307,18 @@ export const benchmark: Benchmark = {
           'bridge/direct': `${((b.rps / d.rps) * 100).toFixed(0)}% of throughput, +${(b.p99 - d.p99).toFixed(2)} ms p99`,
           'server CPU ms/request': +median(serverCpuMs[size] ?? []).toFixed(3),
         });
+        if (runs.consent.length) {
+          const c = summary('consent');
+          rows.push({
+            answer: label,
+            path: 'bridge + consent',
+            'requests/s': Math.round(c.rps),
+            'p50 ms': +c.p50.toFixed(2),
+            'p99 ms': +c.p99.toFixed(2),
+            'bridge/direct': `consent checks cost ${((1 - c.rps / b.rps) * 100).toFixed(0)}% of the bridge's throughput`,
+            'server CPU ms/request': '',
+          });
+        }
       }
       return {
         rows,
@@ -247,6 +332,7 @@ export const benchmark: Benchmark = {
     } finally {
       child.kill('SIGTERM');
       backend.child.kill('SIGTERM');
+      await db.close();
       await new Promise((r) => setTimeout(r, 500));
       await dropDatabase(ctx.postgresUrl, name).catch(() => undefined);
     }

@@ -12,7 +12,12 @@ import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { auditRoutes, createAuditLog } from './modules/audit/index.ts';
 import { bridgeRoutes, createBridgeRuntime, eventRoutes, gatewayRoutes } from './modules/bridge/index.ts';
-import { consentRoutes, createConsentHook, loadConsentKey } from './modules/consent/index.ts';
+import {
+  consentRoutes,
+  createConsentHook,
+  createConsentView,
+  loadConsentKey,
+} from './modules/consent/index.ts';
 import {
   authenticateAccessToken,
   authenticateApiKey,
@@ -262,14 +267,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auditRoutes, { prefix: '/v1', ctx });
   await app.register(registriesRoutes, { prefix: '/v1', ctx });
   await app.register(identityAdminRoutes, { prefix: '/v1', ctx });
+  const consentView = createConsentView(database);
+  app.addHook('onClose', async () => consentView.drain());
   const bridge = await createBridgeRuntime(ctx, {
     metrics: metrics.register,
-    consent: createConsentHook(database, clock),
+    consent: createConsentHook(database, clock, consentView),
   });
   const consentKey = await loadConsentKey(database, clock());
   await app.register(consentRoutes, {
     prefix: '/v1',
-    deps: { database, audit: ctx.audit, country: ctx.country, clock, key: () => consentKey },
+    deps: {
+      database,
+      audit: ctx.audit,
+      country: ctx.country,
+      clock,
+      key: () => consentKey,
+      onChange: (id) => consentView.forget(id),
+    },
   });
   app.addHook('onClose', async () => bridge.close());
   await app.register(bridgeRoutes, { prefix: '/v1', deps: bridge.catalogue });

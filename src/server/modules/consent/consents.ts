@@ -21,6 +21,8 @@ export interface ConsentDeps {
   country: CountryProfile;
   clock: () => Date;
   key: () => ConsentKey;
+  /** Told of every change, so this node's bridge stops using a paused or revoked consent at once. */
+  onChange?: (consentId: string) => void;
 }
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -428,6 +430,7 @@ export async function changeConsent(
       ],
     );
   });
+  deps.onChange?.(id);
   await deps.audit.record({
     actor,
     action: `consent.${action}d`,

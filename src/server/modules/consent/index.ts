@@ -1,4 +1,5 @@
 export { type ArtefactClaims, loadConsentKey, publishedConsentKeys, verifyArtefact } from './artefact.ts';
+export { type ConsentView, createConsentView } from './consent-view.ts';
 export {
   type ConsentDeps,
   changeConsent,

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { createBatcher } from '../../platform/batcher.ts';
+import type { Database } from '../../platform/db/database.ts';
+import type { Frequency } from './artefact.ts';
+
+export interface CachedConsent {
+  nin: string;
+  partner: string;
+  items: Array<{ service: string }>;
+  status: string;
+  validFrom: Date;
+  validUntil: Date;
+  frequency: Frequency;
+  /** Calls counted for `day` in the database when loaded. */
+  day: string;
+  callsAtLoad: number;
+  loadedAt: number;
+}
+
+/**
+ * What the bridge needs to know about consents, held briefly in memory so that a call costs no
+ * consent query: an entry lives at most `ttlMs` (800 ms), so a pause or revocation made on any
+ * node is enforced by every node within a second; the node that made the change forgets the entry
+ * at once. Daily call counts are this node's calls since loading plus the database count at load;
+ * the increments are written in batches, so with several nodes a daily limit can be overrun by
+ * about one second's calls. One-off consents are counted atomically instead (see enforcement.ts).
+ */
+export interface ConsentView {
+  get(id: string, day: string): Promise<CachedConsent | undefined>;
+  /** Calls today so far, as this node knows them. */
+  callsToday(id: string, consent: CachedConsent): number;
+  /** Counts one call now; written to the database in the next batch. */
+  count(id: string, consent: CachedConsent): void;
+  forget(id: string): void;
+  drain(): Promise<void>;
+}
+
+export function createConsentView(database: Database, options: { ttlMs?: number } = {}): ConsentView {
+  const ttlMs = options.ttlMs ?? 800;
+  const cache = new Map<string, CachedConsent>();
+  const local = new Map<string, number>();
+  const usage = createBatcher<{ id: string; day: string; nin: string; partner: string }, void>(
+    async (calls) => {
+      const byConsent = new Map<string, { day: string; nin: string; partner: string; n: number }>();
+      for (const c of calls) {
+        const k = `${c.id}\u0000${c.day}`;
+        const entry = byConsent.get(k) ?? { day: c.day, nin: c.nin, partner: c.partner, n: 0 };
+        entry.n++;
+        byConsent.set(k, entry);
+      }
+      for (const [k, { day, nin, partner, n }] of byConsent) {
+        const id = k.split('\u0000')[0] ?? '';
+        await database.transaction(async (session) => {
+          await session.query(
+            `INSERT INTO consent_usage (consent_id, day, calls) VALUES ($1, $2, $3)
+             ON CONFLICT (consent_id, day) DO UPDATE SET calls = consent_usage.calls + EXCLUDED.calls`,
+            [id, day, n],
+          );
+          const [row] = await session.query<{ uses: number }>(
+            'UPDATE consents SET uses = uses + $2, first_used_at = COALESCE(first_used_at, now()) WHERE id = $1 RETURNING uses',
+            [id, n],
+          );
+          // The citizen hears when a partner first uses a consent.
+          if (row && row.uses === n)
+            await session.query(
+              `INSERT INTO notify_outbox (id, channel, recipient, template, payload)
+               VALUES ($1, 'push', $2, 'consent-first-use', $3::jsonb)`,
+              [randomUUID(), nin, JSON.stringify({ consentId: id, partner })],
+            );
+        });
+      }
+      return calls.map(() => undefined);
+    },
+    { maxItems: 1000, maxDelayMs: 20 },
+  );
+  const localKey = (id: string, day: string) => `${id}\u0000${day}`;
+
+  return {
+    async get(id, day) {
+      const hit = cache.get(id);
+      if (hit && hit.day === day && Date.now() - hit.loadedAt < ttlMs) return hit;
+      const [row] = await database.query<{
+        nin: string;
+        partner: string;
+        items: Array<{ service: string }>;
+        status: string;
+        valid_from: Date;
+        valid_until: Date;
+        frequency: Frequency;
+        calls: number | null;
+      }>(
+        `SELECT c.nin, c.partner, c.items, c.status, c.valid_from, c.valid_until, c.frequency, u.calls
+           FROM consents c LEFT JOIN consent_usage u ON u.consent_id = c.id AND u.day = $2 WHERE c.id = $1`,
+        [id, day],
+      );
+      if (!row) return undefined;
+      const loaded: CachedConsent = {
+        nin: row.nin,
+        partner: row.partner,
+        items: row.items,
+        status: row.status,
+        validFrom: new Date(row.valid_from),
+        validUntil: new Date(row.valid_until),
+        frequency: row.frequency,
+        day,
+        callsAtLoad: row.calls ?? 0,
+        loadedAt: Date.now(),
+      };
+      cache.set(id, loaded);
+      // Calls counted here but not yet written stay counted; written ones are in callsAtLoad.
+      return loaded;
+    },
+    callsToday(id, consent) {
+      return consent.callsAtLoad + (local.get(localKey(id, consent.day)) ?? 0);
+    },
+    count(id, consent) {
+      const k = localKey(id, consent.day);
+      local.set(k, (local.get(k) ?? 0) + 1);
+      usage
+        .submit({ id, day: consent.day, nin: consent.nin, partner: consent.partner })
+        .then(() => {
+          // Written: the next load reads it from the database.
+          const left = (local.get(k) ?? 1) - 1;
+          if (left > 0) local.set(k, left);
+          else local.delete(k);
+          const cached = cache.get(id);
+          if (cached && cached.day === consent.day) cached.callsAtLoad++;
+        })
+        .catch(() => undefined);
+    },
+    forget(id) {
+      cache.delete(id);
+    },
+    drain: () => usage.drain(),
+  };
+}
