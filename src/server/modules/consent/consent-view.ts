@@ -48,30 +48,38 @@ export function createConsentView(database: Database, options: { ttlMs?: number 
         entry.n++;
         byConsent.set(k, entry);
       }
-      for (const [k, { day, nin, partner, n }] of byConsent) {
-        const id = k.split('\u0000')[0] ?? '';
-        await database.transaction(async (session) => {
+      // One transaction per batch, whatever the number of consents in it.
+      const entries = [...byConsent.entries()].map(([k, v]) => ({ id: k.split('\u0000')[0] ?? '', ...v }));
+      await database.transaction(async (session) => {
+        await session.query(
+          `INSERT INTO consent_usage (consent_id, day, calls)
+           SELECT * FROM unnest($1::uuid[], $2::date[], $3::int[])
+           ON CONFLICT (consent_id, day) DO UPDATE SET calls = consent_usage.calls + EXCLUDED.calls`,
+          [entries.map((e) => e.id), entries.map((e) => e.day), entries.map((e) => e.n)],
+        );
+        const updated = await session.query<{
+          id: string;
+          uses: number;
+          n: number;
+          nin: string;
+          partner: string;
+        }>(
+          `UPDATE consents c SET uses = c.uses + v.n, first_used_at = COALESCE(c.first_used_at, now())
+             FROM (SELECT id, sum(n)::int AS n FROM unnest($1::uuid[], $2::int[]) AS u(id, n) GROUP BY id) v
+            WHERE c.id = v.id RETURNING c.id, c.uses, v.n, c.nin, c.partner`,
+          [entries.map((e) => e.id), entries.map((e) => e.n)],
+        );
+        // The citizen hears when a partner first uses a consent.
+        for (const first of updated.filter((u) => u.uses === u.n))
           await session.query(
-            `INSERT INTO consent_usage (consent_id, day, calls) VALUES ($1, $2, $3)
-             ON CONFLICT (consent_id, day) DO UPDATE SET calls = consent_usage.calls + EXCLUDED.calls`,
-            [id, day, n],
+            `INSERT INTO notify_outbox (id, channel, recipient, template, payload)
+             VALUES ($1, 'push', $2, 'consent-first-use', $3::jsonb)`,
+            [randomUUID(), first.nin, JSON.stringify({ consentId: first.id, partner: first.partner })],
           );
-          const [row] = await session.query<{ uses: number }>(
-            'UPDATE consents SET uses = uses + $2, first_used_at = COALESCE(first_used_at, now()) WHERE id = $1 RETURNING uses',
-            [id, n],
-          );
-          // The citizen hears when a partner first uses a consent.
-          if (row && row.uses === n)
-            await session.query(
-              `INSERT INTO notify_outbox (id, channel, recipient, template, payload)
-               VALUES ($1, 'push', $2, 'consent-first-use', $3::jsonb)`,
-              [randomUUID(), nin, JSON.stringify({ consentId: id, partner })],
-            );
-        });
-      }
+      });
       return calls.map(() => undefined);
     },
-    { maxItems: 1000, maxDelayMs: 20 },
+    { maxItems: 5000, maxDelayMs: 50 },
   );
   const localKey = (id: string, day: string) => `${id}\u0000${day}`;
 
