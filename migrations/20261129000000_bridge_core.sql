@@ -8,6 +8,7 @@ CREATE TABLE bridge_members (
   member_class text NOT NULL CHECK (member_class IN ('GOV', 'COM', 'ORG')),
   member_code text NOT NULL,
   status text NOT NULL CHECK (status IN ('pending', 'active', 'suspended', 'rejected')),
+  environment text NOT NULL DEFAULT 'production' CHECK (environment IN ('production', 'sandbox')),
   requested_at timestamptz NOT NULL,
   requested_by text NOT NULL,
   decided_at timestamptz,
@@ -15,6 +16,7 @@ CREATE TABLE bridge_members (
   status_reason text,
   UNIQUE (instance, member_class, member_code)
 );
+COMMENT ON COLUMN bridge_members.environment IS 'Startups join the sandbox first: they reach sandbox services (synthetic data) only, until an operator promotes them';
 COMMENT ON COLUMN bridge_members.member_class IS 'X-Road member class: GOV administrations, COM companies (banks, startups), ORG others';
 
 CREATE TABLE bridge_subsystems (
@@ -49,6 +51,7 @@ CREATE TABLE bridge_services (
   personal_data boolean NOT NULL DEFAULT false,
   timeout_ms integer NOT NULL DEFAULT 30000,
   enabled boolean NOT NULL DEFAULT true,
+  environment text NOT NULL DEFAULT 'production' CHECK (environment IN ('production', 'sandbox')),
   created_at timestamptz NOT NULL,
   UNIQUE (subsystem_id, code, version)
 );

@@ -83,6 +83,7 @@ interface MemberRow {
   member_class: string;
   member_code: string;
   status: string;
+  environment: string;
   requested_at: Date;
   decided_at: Date | null;
   status_reason: string | null;
@@ -94,6 +95,7 @@ export interface MemberView {
   organisationId: string;
   organisation: string;
   status: string;
+  environment: string;
   statusReason: string | null;
   requestedAt: string;
   decidedAt: string | null;
@@ -143,6 +145,7 @@ async function viewMember(database: Database, row: MemberRow): Promise<MemberVie
     organisationId: row.organisation_id,
     organisation: org?.name ?? '',
     status: row.status,
+    environment: row.environment,
     statusReason: row.status_reason,
     requestedAt: new Date(row.requested_at).toISOString(),
     decidedAt: row.decided_at ? new Date(row.decided_at).toISOString() : null,
@@ -167,6 +170,8 @@ export interface MembershipRequest {
   /** Organisation id or identifier (e.g. DGID) in the organisations registry. */
   organisation: string;
   subsystems: Array<{ code: string; keys: PublicKeyInput[] }>;
+  /** Startups always start in the sandbox; others may ask for it. */
+  environment?: 'production' | 'sandbox';
 }
 
 /**
@@ -202,9 +207,19 @@ export async function requestMembership(
     const existing = await session.query('SELECT 1 FROM bridge_members WHERE organisation_id = $1', [org.id]);
     if (existing.length) throw conflict(`${org.identifier} is already a member or has a pending request`);
     await session.query(
-      `INSERT INTO bridge_members (id, organisation_id, instance, member_class, member_code, status, requested_at, requested_by)
-       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)`,
-      [id, org.id, deps.instance, memberClassFor(org.kind), org.identifier, now, `${actor.kind}:${actor.id}`],
+      `INSERT INTO bridge_members (id, organisation_id, instance, member_class, member_code, status, requested_at, requested_by,
+                                   environment)
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)`,
+      [
+        id,
+        org.id,
+        deps.instance,
+        memberClassFor(org.kind),
+        org.identifier,
+        now,
+        `${actor.kind}:${actor.id}`,
+        org.kind === 'startup' ? 'sandbox' : (input.environment ?? 'production'),
+      ],
     );
     for (const [i, s] of input.subsystems.entries()) {
       const subsystemId = randomUUID();
@@ -369,6 +384,8 @@ const transitions: Record<string, { from: string[]; to: string }> = {
   reject: { from: ['pending'], to: 'rejected' },
   suspend: { from: ['active'], to: 'suspended' },
   reactivate: { from: ['suspended'], to: 'active' },
+  /** From the sandbox to production: the member keeps its status, keys and rights. */
+  promote: { from: ['active', 'pending'], to: '' },
 };
 export type MemberDecision = keyof typeof transitions;
 
@@ -388,10 +405,14 @@ export async function decideMembership(
   await deps.database.transaction(async (session) => {
     const row = await memberRow(session, id);
     if (!rule.from.includes(row.status)) throw conflict(`A ${row.status} member cannot be ${decision}d`);
-    await session.query(
-      'UPDATE bridge_members SET status = $2, decided_at = $3, decided_by = $4, status_reason = $5 WHERE id = $1',
-      [id, rule.to, now, `${actor.kind}:${actor.id}`, reason ?? null],
-    );
+    if (decision === 'promote') {
+      if (row.environment !== 'sandbox') throw conflict('The member is already in production');
+      await session.query("UPDATE bridge_members SET environment = 'production' WHERE id = $1", [id]);
+    } else
+      await session.query(
+        'UPDATE bridge_members SET status = $2, decided_at = $3, decided_by = $4, status_reason = $5 WHERE id = $1',
+        [id, rule.to, now, `${actor.kind}:${actor.id}`, reason ?? null],
+      );
     await bumpVersion(session);
   });
   await deps.audit.record({
@@ -525,6 +546,8 @@ export interface ServiceInput {
   backendToken?: string;
   personalData: boolean;
   timeoutMs?: number;
+  /** A sandbox service answers with synthetic data, for sandbox members. */
+  environment?: 'production' | 'sandbox';
 }
 
 export interface ServiceInfo {
@@ -534,6 +557,7 @@ export interface ServiceInfo {
   provider: string;
   personalData: boolean;
   enabled: boolean;
+  environment: string;
   timeoutMs: number;
   endpoints: Array<{ id: string; method: string; path: string; enabled: boolean }>;
 }
@@ -550,6 +574,7 @@ async function serviceInfo(
     title: string;
     personal_data: boolean;
     enabled: boolean;
+    environment: string;
     timeout_ms: number;
     organisation_id: string;
     instance: string;
@@ -557,7 +582,7 @@ async function serviceInfo(
     member_code: string;
     subsystem_code: string;
   }>(
-    `SELECT v.id, v.code, v.version, v.title, v.personal_data, v.enabled, v.timeout_ms, m.organisation_id,
+    `SELECT v.id, v.code, v.version, v.title, v.personal_data, v.enabled, v.environment, v.timeout_ms, m.organisation_id,
             m.instance, m.member_class, m.member_code, s.code AS subsystem_code
        FROM bridge_services v JOIN bridge_subsystems s ON s.id = v.subsystem_id
        JOIN bridge_members m ON m.id = s.member_id WHERE v.id = $1`,
@@ -581,6 +606,7 @@ async function serviceInfo(
     provider: `${formatMemberId(subsystem)}/${row.subsystem_code}`,
     personalData: row.personal_data,
     enabled: row.enabled,
+    environment: row.environment,
     timeoutMs: row.timeout_ms,
     endpoints,
     organisationId: row.organisation_id,
@@ -612,8 +638,8 @@ export async function registerService(
     if (clash.length) throw conflict(`The service ${input.code} ${input.version ?? ''} already exists`);
     await session.query(
       `INSERT INTO bridge_services (id, subsystem_id, code, version, title, openapi, backend_url, backend_token,
-                                    personal_data, timeout_ms, enabled, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $8, $9, true, $10)`,
+                                    personal_data, timeout_ms, enabled, created_at, environment)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $8, $9, true, $10, $12)`,
       [
         id,
         input.subsystemId,
@@ -626,6 +652,7 @@ export async function registerService(
         input.timeoutMs ?? 30_000,
         deps.clock(),
         input.backendToken ?? null,
+        input.environment ?? 'production',
       ],
     );
     for (const e of endpoints)

@@ -446,6 +446,54 @@ describe.each(testEngines())('the Digital Bridge gateway on %s', (kind) => {
     await api('DELETE', `/bridge/rights/${quota.body.id}`, memberKeys.DGID ?? '');
   });
 
+  it('a startup joins the sandbox: it reaches sandbox services only, until an operator promotes it', async () => {
+    const [org] = await t.db.database.query<{ id: string }>(
+      "SELECT id FROM organisations WHERE identifier = 'XAALIS'",
+    );
+    const startupKey = await t.keyFor({
+      kind: 'partner',
+      roles: ['bridge:member'],
+      organisationId: org?.id ?? '',
+    });
+    const pair = ed25519();
+    const joined = await api('POST', '/bridge/members', startupKey, {
+      organisation: 'XAALIS',
+      environment: 'production',
+      subsystems: [{ code: 'app', keys: [{ keyid: 'xaalis-1', alg: 'ed25519', publicKeyJwk: pair.jwk }] }],
+    });
+    expect(joined.body.environment).toBe('sandbox');
+    await api('POST', `/bridge/members/${joined.body.id}/decision`, operatorKey, { decision: 'approve' });
+    const sandbox = await api('POST', '/bridge/services', memberKeys.DGID ?? '', {
+      subsystemId: ids.dgidSubsystem,
+      code: 'attestation-fiscale',
+      version: 'sandbox',
+      title: 'Attestation fiscale (données synthétiques)',
+      openapi,
+      backendUrl: backend.url,
+      personalData: false,
+      environment: 'sandbox',
+    });
+    expect(sandbox.body.environment).toBe('sandbox');
+    for (const serviceId of [ids.service, sandbox.body.id])
+      await api('POST', '/bridge/rights', memberKeys.DGID ?? '', {
+        serviceId,
+        clientSubsystemId: joined.body.subsystems[0].id,
+      });
+    const startup = clientFor('SN/COM/XAALIS/app', 'xaalis-1', pair.privateKey);
+    const real = await startup.call({ service, path: '/attestations/1000271828182' });
+    expect(real.json()).toMatchObject({ status: 403, type: problemType('bridge-environment-mismatch') });
+    const synthetic = await startup.call({
+      service: 'SN/GOV/DGID/impots/attestation-fiscale/sandbox',
+      path: '/attestations/1000271828182',
+    });
+    expect(synthetic.status).toBe(200);
+    const promoted = await api('POST', `/bridge/members/${joined.body.id}/decision`, operatorKey, {
+      decision: 'promote',
+    });
+    expect(promoted.body).toMatchObject({ status: 'active', environment: 'production' });
+    expect((await startup.call({ service, path: '/attestations/1000271828182' })).status).toBe(200);
+  });
+
   it('RFC 9421: a signature made with another key is refused', async () => {
     const forged = clientFor('SN/COM/BTERANGA/kyc', 'bank-1', ed25519().privateKey);
     const answer = await forged.call({ service, path: '/attestations/1000271828182' });
@@ -806,7 +854,7 @@ describe.each(testEngines())('the Digital Bridge gateway on %s', (kind) => {
       reset: true,
     });
     const members = await t.db.database.query('SELECT 1 FROM bridge_members');
-    expect(members.length).toBe(3);
+    expect(members.length).toBe(4);
     // The member still authenticates; the right on the service was revoked by the test above.
     const answer = await bank.call({ service, path: '/headers' });
     expect(answer.json()).toMatchObject({ status: 403, type: problemType('bridge-access-denied') });

@@ -6,6 +6,7 @@ import { rejectReplay } from './checks/reject-replay.ts';
 import { requireAccessRight } from './checks/require-access-right.ts';
 import { requireActiveMembers } from './checks/require-active-members.ts';
 import { requireConsent } from './checks/require-consent.ts';
+import { requireSameEnvironment } from './checks/require-same-environment.ts';
 import { resolveService } from './checks/resolve-service.ts';
 import { validatePath } from './checks/validate-path.ts';
 import { verifySignature } from './checks/verify-signature.ts';
@@ -22,6 +23,7 @@ export const pipeline: ReadonlyArray<readonly [name: string, check: Check]> = [
   ['resolve-service', resolveService],
   ['validate-path', validatePath],
   ['require-active-members', requireActiveMembers],
+  ['require-same-environment', requireSameEnvironment],
   ['match-endpoint', matchEndpoint],
   ['require-access-right', requireAccessRight],
   ['require-consent', requireConsent],

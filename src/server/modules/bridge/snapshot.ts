@@ -17,6 +17,7 @@ export interface SubsystemView {
   clientId: string;
   memberId: string;
   memberClass: string;
+  environment: 'production' | 'sandbox';
   /** Active only when both the member and the subsystem are. */
   active: boolean;
   groupIds: Set<string>;
@@ -37,6 +38,7 @@ export interface ServiceView {
   personalData: boolean;
   timeoutMs: number;
   enabled: boolean;
+  environment: 'production' | 'sandbox';
   endpoints: EndpointView[];
 }
 export interface RightView {
@@ -85,9 +87,10 @@ export async function loadSnapshot(database: Database): Promise<Snapshot> {
     member_class: string;
     member_code: string;
     member_status: string;
+    environment: 'production' | 'sandbox';
   }>(
     `SELECT s.id, s.code, s.status, m.id AS member_id, m.instance, m.member_class, m.member_code,
-            m.status AS member_status
+            m.status AS member_status, m.environment
        FROM bridge_subsystems s JOIN bridge_members m ON m.id = s.member_id`,
   );
   const groups = await database.query<{ group_id: string; subsystem_id: string }>(
@@ -110,8 +113,9 @@ export async function loadSnapshot(database: Database): Promise<Snapshot> {
     personal_data: boolean;
     timeout_ms: number;
     enabled: boolean;
+    environment: 'production' | 'sandbox';
   }>(
-    'SELECT id, subsystem_id, code, version, backend_url, backend_token, personal_data, timeout_ms, enabled FROM bridge_services',
+    'SELECT id, subsystem_id, code, version, backend_url, backend_token, personal_data, timeout_ms, enabled, environment FROM bridge_services',
   );
   const endpoints = await database.query<{
     id: string;
@@ -149,6 +153,7 @@ export async function loadSnapshot(database: Database): Promise<Snapshot> {
       clientId: formatSubsystemId({ ...member, subsystemCode: s.code }),
       memberId: formatMemberId(member),
       memberClass: s.member_class,
+      environment: s.environment,
       active: s.status === 'active' && s.member_status === 'active',
       groupIds: new Set(groups.filter((g) => g.subsystem_id === s.id).map((g) => g.group_id)),
     };
@@ -192,6 +197,7 @@ export async function loadSnapshot(database: Database): Promise<Snapshot> {
       personalData: s.personal_data,
       timeoutMs: s.timeout_ms,
       enabled: s.enabled,
+      environment: s.environment,
       endpoints: endpoints
         .filter((e) => e.service_id === s.id)
         .map((e) => ({

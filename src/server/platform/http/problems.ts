@@ -25,6 +25,10 @@ export const problemCatalog = {
   'bridge-replay': { status: 401, title: 'The signature nonce was already used' },
   'bridge-member-suspended': { status: 403, title: 'A member or subsystem of this exchange is not active' },
   'bridge-access-denied': { status: 403, title: 'The client has no access right to this service' },
+  'bridge-environment-mismatch': {
+    status: 403,
+    title: 'Sandbox members reach sandbox services only, production members production services only',
+  },
   'bridge-endpoint-disabled': { status: 403, title: 'This endpoint of the service is disabled' },
   'bridge-consent-required': {
     status: 403,
