@@ -7,7 +7,8 @@ import type { BridgeKey } from './signing.ts';
 import type { EndpointView, RightView, ServiceView, Snapshot, SubsystemView } from './snapshot.ts';
 
 /** What a consent hook decides for a personal-data service: which consent or legal basis allows the call. */
-export type ConsentDecision = { consentId: string } | { legalBasis: string };
+/** Which consent (and, when it names them, which fields of the answer) or legal basis allows the call. */
+export type ConsentDecision = { consentId: string; fields?: string[] } | { legalBasis: string };
 /** The consent module plugs in here; it throws a `bridge-consent-required` problem to refuse. */
 export type ConsentHook = (exchange: Exchange) => Promise<ConsentDecision>;
 
@@ -58,6 +59,8 @@ export interface Exchange {
   target?: URL;
   consentId: string | null;
   legalBasis: string | null;
+  /** The answer's fields the consent allows; absent: the whole answer. */
+  fields?: string[];
   /** Set once a message-log write was attempted, so a failure is never logged twice. */
   logged: boolean;
 }

@@ -75,6 +75,31 @@ class DigestGate extends Transform {
 
 const headerValue = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
+/**
+ * Keeps only the consented fields of a JSON answer: the top-level keys of an object, or of each
+ * object in an array. Anything else cannot be filtered safely and is refused.
+ */
+export function keepFields(body: Buffer, fields: readonly string[]): Buffer {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new Problem(
+      'bridge-provider-error',
+      'The answer is not JSON, so the consented fields cannot be kept',
+    );
+  }
+  const pick = (o: unknown) => {
+    if (!o || typeof o !== 'object' || Array.isArray(o))
+      throw new Problem(
+        'bridge-provider-error',
+        'The answer is not an object (or a list of objects) to filter',
+      );
+    return Object.fromEntries(Object.entries(o).filter(([k]) => fields.includes(k)));
+  };
+  return Buffer.from(JSON.stringify(Array.isArray(value) ? value.map(pick) : pick(value)));
+}
+
 export interface GatewayOptions {
   deps: GatewayDeps;
   metrics?: Registry;
@@ -246,6 +271,8 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
     if (exchange.subject) headers['x-jokko-subject'] = exchange.subject;
     if (exchange.consentId) headers['x-jokko-consent'] = exchange.consentId;
     if (exchange.legalBasis) headers['x-jokko-legal-basis'] = exchange.legalBasis;
+    // The provider may answer with these fields only; the bridge removes any others anyway.
+    if (exchange.fields) headers['x-jokko-fields'] = exchange.fields.join(',');
     for (const name of forwardedRequestHeaders) {
       const v = headerValue(request.headers[name]);
       if (v) headers[name] = v;
@@ -311,6 +338,14 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
     const requestBytes = gate?.bytes ?? 0;
     const length = Number(response.headers['content-length']);
 
+    // A consent that names fields needs the whole answer to filter it: such answers are buffered.
+    if (exchange.fields && !(Number.isFinite(length) && length <= deps.limits.bufferBytes)) {
+      response.body.destroy();
+      throw new Problem(
+        'bridge-provider-error',
+        'An answer to filter must be sized and within the buffer limit',
+      );
+    }
     if (Number.isFinite(length) && length <= deps.limits.bufferBytes) {
       let body: Buffer;
       try {
@@ -323,6 +358,7 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
           );
         throw new Problem('bridge-provider-error', `${service.serviceId} broke off its answer`);
       }
+      if (exchange.fields && response.statusCode < 300) body = keepFields(body, exchange.fields);
       const digest = createHash('sha256').update(body).digest();
       await logExchange(
         exchange,

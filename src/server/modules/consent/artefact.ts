@@ -16,7 +16,7 @@ export interface ArtefactClaims {
   sub: string;
   /** The partner subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM. */
   partner: string;
-  items: Array<{ service: string }>;
+  items: Array<{ service: string; fields?: string[] }>;
   purpose: { code: string; text: string };
   /** Validity, seconds since the epoch. */
   nbf: number;

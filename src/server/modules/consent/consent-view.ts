@@ -6,7 +6,7 @@ import type { Frequency } from './artefact.ts';
 export interface CachedConsent {
   nin: string;
   partner: string;
-  items: Array<{ service: string }>;
+  items: Array<{ service: string; fields?: string[] }>;
   status: string;
   validFrom: Date;
   validUntil: Date;
@@ -90,7 +90,7 @@ export function createConsentView(database: Database, options: { ttlMs?: number 
       const [row] = await database.query<{
         nin: string;
         partner: string;
-        items: Array<{ service: string }>;
+        items: Array<{ service: string; fields?: string[] }>;
         status: string;
         valid_from: Date;
         valid_until: Date;

@@ -393,6 +393,20 @@ describe.each(testEngines())(
       expect(notices.map((n) => n.recipient)).toContain(nins[0]);
     });
 
+    it('passes on only the fields the citizen consented to', async () => {
+      const fields = ['nin', 'givenNames', 'familyName', 'birthDate'];
+      const asked = await ask(nins[1] ?? '', { fields: { [people]: fields } });
+      expect(asked.body.items).toEqual([{ service: people, fields }]);
+      const consent = await approve(1, asked.body.id);
+      const claims = await verifyArtefact(consent.artefact, consentKeys);
+      expect(claims.ok && claims.claims.items).toEqual([{ service: people, fields }]);
+      const answer = await read(consent.id, nins[1] ?? '');
+      expect(answer.status).toBe(200);
+      expect(Object.keys(answer.json() as object).sort()).toEqual([...fields].sort());
+      expect((await ask(nins[1] ?? '', { fields: { [vehicles]: ['plate'] } })).status).toBe(400);
+      expect((await ask(nins[1] ?? '', { fields: { [people]: ['address.line'] } })).status).toBe(400);
+    });
+
     it('only the partner asks, only for personal-data services, and only the app decides', async () => {
       expect(
         (

@@ -35,6 +35,8 @@ export interface ConsentRequestInput {
   nin: string;
   /** Bridge service ids, e.g. SN/GOV/DAF/registries/people/v1; each must carry personal data. */
   services: string[];
+  /** For a service named here, only these fields of its answers (top-level keys) reach the partner. */
+  fields?: Record<string, string[]>;
   purpose: string;
   purposeText?: string;
   validDays: number;
@@ -45,7 +47,7 @@ export interface ConsentRequestInput {
 export interface ConsentRequestInfo {
   id: string;
   partner: string;
-  items: Array<{ service: string }>;
+  items: Array<{ service: string; fields?: string[] }>;
   purpose: { code: string; text: string };
   validDays: number;
   frequency: Frequency;
@@ -61,7 +63,7 @@ interface RequestRow {
   partner_subsystem_id: string;
   partner: string;
   nin: string;
-  items: Array<{ service: string }>;
+  items: Array<{ service: string; fields?: string[] }>;
   purpose_code: string;
   purpose_text: string;
   valid_days: number;
@@ -132,6 +134,12 @@ export async function requestConsent(
     [input.purpose],
   );
   if (!purpose) throw invalid('/purpose', 'not a known purpose code (GET /v1/consents/purposes)');
+  for (const [service, names] of Object.entries(input.fields ?? {})) {
+    if (!services.includes(service))
+      throw invalid('/fields', `${service} is not among the services asked for`);
+    if (!names.length || !names.every((n) => /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(n)))
+      throw invalid('/fields', `name at least one field of ${service}, letters, digits and _ only`);
+  }
   if (input.frequency.type === 'recurring' && !(input.frequency.perDay >= 1))
     throw invalid('/frequency/perDay', 'a recurring consent allows at least one call a day');
   const now = deps.clock();
@@ -147,7 +155,12 @@ export async function requestConsent(
         input.partnerSubsystemId,
         partner.client_id,
         nin.normalized,
-        JSON.stringify(services.map((service) => ({ service }))),
+        JSON.stringify(
+          services.map((service) => {
+            const names = input.fields?.[service];
+            return names ? { service, fields: [...new Set(names)] } : { service };
+          }),
+        ),
         input.purpose,
         input.purposeText ?? purpose.title_fr,
         input.validDays,
@@ -210,7 +223,7 @@ export async function listPendingRequests(deps: ConsentDeps, actor: Actor & { ni
 export interface ConsentInfo {
   id: string;
   partner: string;
-  items: Array<{ service: string }>;
+  items: Array<{ service: string; fields?: string[] }>;
   purpose: { code: string; text: string };
   validFrom: string;
   validUntil: string;
@@ -227,7 +240,7 @@ interface ConsentRow {
   nin: string;
   partner_subsystem_id: string;
   partner: string;
-  items: Array<{ service: string }>;
+  items: Array<{ service: string; fields?: string[] }>;
   purpose_code: string;
   purpose_text: string;
   valid_from: Date;

@@ -26,8 +26,10 @@ export function createConsentHook(database: Database, clock: () => Date, view: C
     // One answer for "no such consent", "not yours" and "not this citizen": nothing to probe.
     if (!consent || consent.partner !== exchange.client?.clientId || consent.nin !== exchange.subject)
       throw new Problem('consent-invalid', 'No consent of this partner for this citizen has that id');
-    if (!consent.items.some((i) => i.service === exchange.service?.serviceId))
+    const item = consent.items.find((i) => i.service === exchange.service?.serviceId);
+    if (!item)
       throw new Problem('consent-invalid', `The consent does not cover ${exchange.service?.serviceId}`);
+    const allowed = item.fields ? { consentId, fields: item.fields } : { consentId };
     if (consent.status !== 'ACTIVE')
       throw new Problem('consent-inactive', `The consent is ${consent.status}`);
     if (now < consent.validFrom || now >= consent.validUntil)
@@ -47,7 +49,7 @@ export function createConsentHook(database: Database, clock: () => Date, view: C
         [randomUUID(), consent.nin, JSON.stringify({ consentId, partner: consent.partner })],
       );
       view.forget(consentId);
-      return { consentId };
+      return allowed;
     }
     if (view.callsToday(consentId, consent) >= consent.frequency.perDay)
       throw new Problem(
@@ -55,6 +57,6 @@ export function createConsentHook(database: Database, clock: () => Date, view: C
         `This consent allows ${consent.frequency.perDay} calls a day`,
       );
     view.count(consentId, consent);
-    return { consentId };
+    return allowed;
   };
 }

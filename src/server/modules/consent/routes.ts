@@ -23,7 +23,9 @@ const Frequency = Type.Union([
   Type.Object({ type: Type.Literal('once') }),
   Type.Object({ type: Type.Literal('recurring'), perDay: Type.Integer({ minimum: 1, maximum: 1000 }) }),
 ]);
-const Items = Type.Array(Type.Object({ service: Type.String() }));
+const Items = Type.Array(
+  Type.Object({ service: Type.String(), fields: Type.Optional(Type.Array(Type.String())) }),
+);
 const Purpose = Type.Object({ code: Type.String(), text: Type.String() });
 const Request = Type.Object({
   id: Type.String(),
@@ -123,6 +125,15 @@ export async function consentRoutes(instance: FastifyInstance, opts: { deps: Con
           partnerSubsystemId: Type.String({ format: 'uuid' }),
           nin: Type.String({ minLength: 4, maxLength: 32 }),
           services: Type.Array(Type.String({ maxLength: 300 }), { minItems: 1, maxItems: 20 }),
+          fields: Type.Optional(
+            Type.Record(
+              Type.String({ maxLength: 300 }),
+              Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 }),
+              {
+                description: 'Per service, the only fields of its answers the partner may receive',
+              },
+            ),
+          ),
           purpose: Type.String({ maxLength: 64 }),
           purposeText: Type.Optional(Type.String({ minLength: 3, maxLength: 500 })),
           validDays: Type.Integer({ minimum: 1, maximum: 730 }),

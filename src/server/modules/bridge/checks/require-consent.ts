@@ -10,8 +10,10 @@ export const requireConsent: Check = async (exchange, deps) => {
   if (!exchange.subject)
     throw new Problem('bridge-consent-required', 'Name the citizen concerned in X-Jokko-Subject (their NIN)');
   const decision = await deps.consent(exchange);
-  if ('consentId' in decision) exchange.consentId = decision.consentId;
-  else exchange.legalBasis = decision.legalBasis;
+  if ('consentId' in decision) {
+    exchange.consentId = decision.consentId;
+    if (decision.fields) exchange.fields = decision.fields;
+  } else exchange.legalBasis = decision.legalBasis;
 };
 
 /**
