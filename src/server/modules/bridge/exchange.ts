@@ -59,6 +59,8 @@ export interface Exchange {
   target?: URL;
   consentId: string | null;
   legalBasis: string | null;
+  /** Set when a daily quota admitted the call: the day it counts for. */
+  quotaDay?: string;
   /** The answer's fields the consent allows; absent: the whole answer. */
   fields?: string[];
   /** Set once a message-log write was attempted, so a failure is never logged twice. */

@@ -248,7 +248,12 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
       durationMs: Number(process.hrtime.bigint() - exchange.startedNs) / 1e6,
       backendMs,
     };
-    return deps.log.append(record, problem === null ? exchange.right?.id : undefined);
+    const forwarded = problem === null;
+    const logged = await deps.log.append(record, forwarded ? exchange.right?.id : undefined);
+    // The quota counted this call as pending; now it is in the usage table, or was never forwarded.
+    if (exchange.quotaDay && exchange.right && exchange.client)
+      deps.quotas.settle(exchange.right.id, exchange.client.clientId, exchange.quotaDay, forwarded);
+    return logged;
   }
 
   async function forward(exchange: Exchange, reply: FastifyReply) {

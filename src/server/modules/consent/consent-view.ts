@@ -21,9 +21,9 @@ export interface CachedConsent {
  * What the bridge needs to know about consents, held briefly in memory so that a call costs no
  * consent query: an entry lives at most `ttlMs` (800 ms), so a pause or revocation made on any
  * node is enforced by every node within a second; the node that made the change forgets the entry
- * at once. Daily call counts are this node's calls since loading plus the database count at load;
- * the increments are written in batches, so with several nodes a daily limit can be overrun by
- * about one second's calls. One-off consents are counted atomically instead (see enforcement.ts).
+ * at once. A daily count is the larger of the database's count at load and this node's own count
+ * for the day; increments are written in batches, so with several nodes a daily limit can be
+ * overrun by about one second's calls of the other nodes. One-off consents are counted atomically instead (see enforcement.ts).
  */
 export interface ConsentView {
   get(id: string, day: string): Promise<CachedConsent | undefined>;
@@ -39,6 +39,7 @@ export function createConsentView(database: Database, options: { ttlMs?: number 
   const ttlMs = options.ttlMs ?? 800;
   const cache = new Map<string, CachedConsent>();
   const local = new Map<string, number>();
+  let today = '';
   const usage = createBatcher<{ id: string; day: string; nin: string; partner: string }, void>(
     async (calls) => {
       const byConsent = new Map<string, { day: string; nin: string; partner: string; n: number }>();
@@ -118,22 +119,21 @@ export function createConsentView(database: Database, options: { ttlMs?: number 
       // Calls counted here but not yet written stay counted; written ones are in callsAtLoad.
       return loaded;
     },
+    // The larger of the database's count at load and this node's own count: exact on one node,
+    // never counting a call twice.
     callsToday(id, consent) {
-      return consent.callsAtLoad + (local.get(localKey(id, consent.day)) ?? 0);
+      return Math.max(consent.callsAtLoad, local.get(localKey(id, consent.day)) ?? 0);
     },
     count(id, consent) {
+      // Counts of past days are no longer needed.
+      if (consent.day !== today) {
+        local.clear();
+        today = consent.day;
+      }
       const k = localKey(id, consent.day);
       local.set(k, (local.get(k) ?? 0) + 1);
       usage
         .submit({ id, day: consent.day, nin: consent.nin, partner: consent.partner })
-        .then(() => {
-          // Written: the next load reads it from the database.
-          const left = (local.get(k) ?? 1) - 1;
-          if (left > 0) local.set(k, left);
-          else local.delete(k);
-          const cached = cache.get(id);
-          if (cached && cached.day === consent.day) cached.callsAtLoad++;
-        })
         .catch(() => undefined);
     },
     forget(id) {

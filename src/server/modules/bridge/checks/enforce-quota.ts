@@ -16,4 +16,5 @@ export const enforceQuota: Check = (exchange, deps) => {
     });
   }
   deps.quotas.admit(exchange.right.id, client, day);
+  exchange.quotaDay = day;
 };
