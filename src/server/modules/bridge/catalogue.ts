@@ -2,7 +2,7 @@ import { createPublicKey, randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import type { Database, SqlSession } from '../../platform/db/database.ts';
-import { conflict, notFound, Problem } from '../../platform/http/problems.ts';
+import { conflict, invalidInput, notFound } from '../../platform/http/problems.ts';
 import { authorize } from '../../platform/policy.ts';
 import type { AuditLog } from '../audit/index.ts';
 import { formatMemberId, formatServiceId, isSegment, memberClassFor } from './identifiers.ts';
@@ -26,8 +26,7 @@ export interface PublicKeyInput {
   publicKeyJwk: Record<string, unknown>;
 }
 
-const invalid = (pointer: string, detail: string) =>
-  new Problem('validation-failed', detail, { errors: [{ in: 'body', pointer, detail }] });
+const invalid = (pointer: string, detail: string) => invalidInput('body', pointer, detail);
 
 function segmentOrThrow(value: string, pointer: string): string {
   if (!isSegment(value)) throw invalid(pointer, 'letters, digits, dot, dash and underscore only (1 to 64)');

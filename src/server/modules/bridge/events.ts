@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import type { Database } from '../../platform/db/database.ts';
-import { conflict, notFound, Problem } from '../../platform/http/problems.ts';
+import { conflict, invalidInput, notFound, Problem } from '../../platform/http/problems.ts';
 import { authorize } from '../../platform/policy.ts';
 import { type CatalogueDeps, subsystemOwner } from './catalogue.ts';
 import { isSegment } from './identifiers.ts';
@@ -17,8 +17,7 @@ import type { SubsystemView } from './snapshot.ts';
  * transaction as the event, so nothing published is lost and every node can deliver it.
  */
 
-const invalid = (pointer: string, detail: string) =>
-  new Problem('validation-failed', detail, { errors: [{ in: 'body', pointer, detail }] });
+const invalid = (pointer: string, detail: string) => invalidInput('body', pointer, detail);
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validators = new Map<string, ValidateFunction>();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type CountryProfile, validateNationalId } from '../../../shared/countries/index.ts';
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import type { Database, SqlSession } from '../../platform/db/database.ts';
-import { conflict, notFound, Problem } from '../../platform/http/problems.ts';
+import { conflict, invalidInput, notFound } from '../../platform/http/problems.ts';
 import { authorize } from '../../platform/policy.ts';
 import type { AuditLog } from '../audit/index.ts';
 import {
@@ -26,8 +26,7 @@ export interface ConsentDeps {
 }
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const invalid = (pointer: string, detail: string) =>
-  new Problem('validation-failed', detail, { errors: [{ in: 'body', pointer, detail }] });
+const invalid = (pointer: string, detail: string) => invalidInput('body', pointer, detail);
 const requestLifetimeDays = 7;
 
 export interface ConsentRequestInput {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { validateNationalId } from '../../../shared/countries/index.ts';
 import type { AppContext } from '../../context.ts';
-import { Problem } from '../../platform/http/problems.ts';
+import { invalidInput } from '../../platform/http/problems.ts';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
 import { getAccountStatus, issueActivationCode, lockAccount, unlockAccount } from './activation.ts';
 
@@ -26,10 +26,7 @@ export async function identityAdminRoutes(app: FastifyInstance, opts: { ctx: App
   const tags = ['identity'];
   const nin = (raw: string) => {
     const result = validateNationalId(ctx.country, raw);
-    if (!result.ok)
-      throw new Problem('validation-failed', result.reason, {
-        errors: [{ in: 'params', pointer: '/nin', detail: result.reason }],
-      });
+    if (!result.ok) throw invalidInput('params', '/nin', result.reason);
     return result.normalized;
   };
 

@@ -2,7 +2,7 @@ import type { CountryProfile } from '../../../shared/countries/index.ts';
 import { validateNationalId } from '../../../shared/countries/index.ts';
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import type { Database } from '../../platform/db/database.ts';
-import { notFound, Problem } from '../../platform/http/problems.ts';
+import { invalidInput, notFound } from '../../platform/http/problems.ts';
 import { authorize } from '../../platform/policy.ts';
 import type { AuditLog } from '../audit/index.ts';
 import { canReadPerson, canReadRegistries } from './policies.ts';
@@ -68,9 +68,7 @@ const toPerson = (r: PersonRow): Person => ({
 function checkedNin(country: CountryProfile, nin: string): string {
   const result = validateNationalId(country, nin);
   if (!result.ok) {
-    throw new Problem('validation-failed', result.reason, {
-      errors: [{ in: 'params', pointer: '/nin', detail: result.reason }],
-    });
+    throw invalidInput('params', '/nin', result.reason);
   }
   return result.normalized;
 }

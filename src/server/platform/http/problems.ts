@@ -98,6 +98,9 @@ export class Problem extends Error {
   }
 }
 
+/** A validation failure that names the one bad value: where it is (body, query, params) and its JSON Pointer. */
+export const invalidInput = (where: string, pointer: string, detail: string) =>
+  new Problem('validation-failed', detail, { errors: [{ in: where, pointer, detail }] });
 export const notFound = (detail?: string) => new Problem('not-found', detail);
 export const forbidden = (detail?: string) => new Problem('forbidden', detail);
 export const unauthenticated = (detail?: string) => new Problem('unauthenticated', detail);
