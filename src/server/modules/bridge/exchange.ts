@@ -59,6 +59,8 @@ export interface Exchange {
   target?: URL;
   consentId: string | null;
   legalBasis: string | null;
+  /** SHA-256 of the request's signature headers (X-Road-Request-Hash), once computed. */
+  requestHash?: string;
   /** Set when a daily quota admitted the call: the day it counts for. */
   quotaDay?: string;
   /** The answer's fields the consent allows; absent: the whole answer. */

@@ -211,10 +211,13 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
     );
   }
 
-  function requestHash(request: FastifyRequest): string {
-    return createHash('sha256')
-      .update(`${headerValue(request.headers['signature-input'])}\n${headerValue(request.headers.signature)}`)
+  /** X-Road-Request-Hash: computed once per exchange, sent in the answer and kept in the log. */
+  function requestHash(exchange: Exchange): string {
+    const { headers } = exchange.request;
+    exchange.requestHash ??= createHash('sha256')
+      .update(`${headerValue(headers['signature-input'])}\n${headerValue(headers.signature)}`)
       .digest('base64');
+    return exchange.requestHash;
   }
 
   async function logExchange(
@@ -238,7 +241,7 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
       issue: exchange.issue,
       subject: exchange.subject,
       consentId: exchange.consentId ?? (exchange.legalBasis ? `legal-basis:${exchange.legalBasis}` : null),
-      requestHash: requestHash(exchange.request),
+      requestHash: requestHash(exchange),
       responseHash,
       status,
       problem,
@@ -336,7 +339,7 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
       const v = headerValue(response.headers[name] as string | string[] | undefined);
       if (v) reply.header(name, v);
     }
-    const reqHash = requestHash(request);
+    const reqHash = requestHash(exchange);
     reply.header('x-road-id', exchange.xroadId);
     reply.header('x-road-request-hash', reqHash);
     reply.header('x-road-client', exchange.client?.clientId ?? '');
