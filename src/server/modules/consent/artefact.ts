@@ -1,6 +1,7 @@
-import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CompactSign, compactVerify, importJWK } from 'jose';
 import type { Database } from '../../platform/db/database.ts';
+import { loadSigningKey, publishedSigningKeys, type SigningKey } from '../../platform/signing-keys.ts';
 
 export type ConsentStatus = 'ACTIVE' | 'PAUSED' | 'REVOKED' | 'EXPIRED';
 export type Frequency = { type: 'once' } | { type: 'recurring'; perDay: number };
@@ -27,48 +28,14 @@ export interface ArtefactClaims {
   iat: number;
 }
 
-export interface ConsentKey {
-  kid: string;
-  privateKey: KeyObject;
-}
+export type ConsentKey = SigningKey;
 
-/** The newest consent signing key, created by the first node that needs one. */
-export async function loadConsentKey(database: Database, now: Date): Promise<ConsentKey> {
-  const newest = async () =>
-    (
-      await database.query<{ kid: string; private_jwk: Record<string, unknown> }>(
-        'SELECT kid, private_jwk FROM consent_signing_keys ORDER BY created_at DESC, kid LIMIT 1',
-      )
-    )[0];
-  let row = await newest();
-  if (!row) {
-    await database.transaction(async (session) => {
-      await session.query('LOCK TABLE consent_signing_keys IN EXCLUSIVE MODE');
-      if ((await session.query('SELECT 1 FROM consent_signing_keys LIMIT 1')).length) return;
-      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-      const kid = `consent-${now.toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
-      await session.query(
-        'INSERT INTO consent_signing_keys (kid, private_jwk, public_jwk, created_at) VALUES ($1, $2, $3, $4)',
-        [
-          kid,
-          JSON.stringify(privateKey.export({ format: 'jwk' })),
-          JSON.stringify({ ...publicKey.export({ format: 'jwk' }), kid, alg: 'EdDSA', use: 'sig' }),
-          now,
-        ],
-      );
-    });
-    row = await newest();
-  }
-  if (!row) throw new Error('no consent signing key');
-  return { kid: row.kid, privateKey: createPrivateKey({ key: row.private_jwk as never, format: 'jwk' }) };
-}
+/** The newest consent signing key (its own table: consent artefacts are not bridge messages). */
+export const loadConsentKey = (database: Database, now: Date): Promise<ConsentKey> =>
+  loadSigningKey(database, 'consent_signing_keys', 'consent', now);
 
-export async function publishedConsentKeys(database: Database): Promise<Array<Record<string, unknown>>> {
-  const rows = await database.query<{ public_jwk: Record<string, unknown> }>(
-    'SELECT public_jwk FROM consent_signing_keys ORDER BY created_at DESC',
-  );
-  return rows.map((r) => r.public_jwk);
-}
+export const publishedConsentKeys = (database: Database) =>
+  publishedSigningKeys(database, 'consent_signing_keys');
 
 export const artefactHash = (jws: string): string => createHash('sha256').update(jws).digest('hex');
 
