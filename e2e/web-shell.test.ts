@@ -75,6 +75,7 @@ describe.skipIf(!hasBrowser())('web shell in Chromium', () => {
       'consent',
       'identity',
       'me',
+      'partners',
       'platform',
       'registries',
     ]);

@@ -13,20 +13,25 @@ import type { AppContext } from './context.ts';
 import { auditRoutes, createAuditLog } from './modules/audit/index.ts';
 import { bridgeRoutes, createBridgeRuntime, eventRoutes, gatewayRoutes } from './modules/bridge/index.ts';
 import {
+  type ConsentDeps,
   consentRoutes,
   createConsentHook,
   createConsentView,
+  decideRedirectRequest,
+  describeRedirectRequest,
   loadConsentKey,
 } from './modules/consent/index.ts';
 import {
   authenticateAccessToken,
   authenticateApiKey,
   createOidcProvider,
+  type DataRequestPort,
   enrolRoutes,
   identityAdminRoutes,
   meRoutes,
   oidcRoutes,
 } from './modules/identity/index.ts';
+import { organisationOfClient, partnerRoutes } from './modules/partners/index.ts';
 import { registriesRoutes } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { installErrorHandling, sendProblem } from './platform/http/errors.ts';
@@ -95,7 +100,35 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     clock,
   };
 
-  const oidcDeps = { ...ctx, publicUrl: config.publicUrl, trustProxy: config.trustProxy };
+  const consentView = createConsentView(database);
+  const consentKey = await loadConsentKey(database, clock());
+  const consentDeps: ConsentDeps = {
+    database,
+    audit: ctx.audit,
+    country: ctx.country,
+    clock,
+    key: () => consentKey,
+    onChange: (id) => consentView.forget(id),
+  };
+  // The redirect flow of consent: the sign-in pages answer a partner's data request.
+  const dataRequests: DataRequestPort = {
+    async describe(requestId, clientId, nin) {
+      const organisation = await organisationOfClient(database, clientId);
+      const found = await describeRedirectRequest(consentDeps, requestId, organisation, nin);
+      return found && { ...found, purpose: found.purpose.text };
+    },
+    async decide(requestId, clientId, citizen, decision, origin) {
+      await decideRedirectRequest(
+        consentDeps,
+        { kind: 'citizen', id: citizen.accountId, nin: citizen.nin, roles: [], clientId },
+        requestId,
+        await organisationOfClient(database, clientId),
+        decision,
+        origin,
+      );
+    },
+  };
+  const oidcDeps = { ...ctx, publicUrl: config.publicUrl, trustProxy: config.trustProxy, dataRequests };
   const oidc = await createOidcProvider(oidcDeps);
   const limiter = createRateLimiter(database);
 
@@ -267,26 +300,25 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auditRoutes, { prefix: '/v1', ctx });
   await app.register(registriesRoutes, { prefix: '/v1', ctx });
   await app.register(identityAdminRoutes, { prefix: '/v1', ctx });
-  const consentView = createConsentView(database);
   app.addHook('onClose', async () => consentView.drain());
   const bridge = await createBridgeRuntime(ctx, {
     metrics: metrics.register,
     consent: createConsentHook(database, clock, consentView),
   });
-  const consentKey = await loadConsentKey(database, clock());
-  await app.register(consentRoutes, {
+  await app.register(consentRoutes, { prefix: '/v1', deps: consentDeps });
+  app.addHook('onClose', async () => bridge.close());
+  await app.register(bridgeRoutes, { prefix: '/v1', deps: bridge.catalogue });
+  await app.register(partnerRoutes, {
     prefix: '/v1',
+    limiter,
     deps: {
       database,
       audit: ctx.audit,
-      country: ctx.country,
+      catalogue: bridge.catalogue,
       clock,
-      key: () => consentKey,
-      onChange: (id) => consentView.forget(id),
+      issuer: `${config.publicUrl}/oidc`,
     },
   });
-  app.addHook('onClose', async () => bridge.close());
-  await app.register(bridgeRoutes, { prefix: '/v1', deps: bridge.catalogue });
   await app.register(gatewayRoutes, { deps: bridge.gateway, metrics: metrics.register });
   await app.register(eventRoutes, { deps: bridge.gateway });
 

@@ -5,6 +5,7 @@ import { type Config, configWarnings, maskUrl } from './config.ts';
 import { type DemoBridge, demoBridge, demoEnrolment, ensureDemoCredentials } from './demo.ts';
 import { createAuditLog } from './modules/audit/index.ts';
 import { loadBridgeKey, startEventDelivery } from './modules/bridge/index.ts';
+import { remindExpiringConsents } from './modules/consent/index.ts';
 import { createProgressBar, isSeeded, seedDemoCountry } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
@@ -80,7 +81,18 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
             clock: () => new Date(),
             onError: (err) => process.stderr.write(`event delivery: ${(err as Error).message}\n`),
           });
-    if (config.role === 'worker') say('Worker role: delivering bridge events.');
+    // Consent expiry reminders: a sweep every quarter of an hour, exactly once per consent even
+    // with several workers (one UPDATE ... RETURNING claims them).
+    const reminders =
+      config.role === 'api'
+        ? undefined
+        : setInterval(() => {
+            remindExpiringConsents({ database, clock: () => new Date() }).catch((err: unknown) =>
+              process.stderr.write(`consent reminders: ${(err as Error).message}\n`),
+            );
+          }, 15 * 60_000);
+    reminders?.unref();
+    if (config.role === 'worker') say('Worker role: delivering bridge events and consent reminders.');
 
     say('');
     say(`Jokko is running (${config.role} role, country ${config.country}).`);
@@ -127,6 +139,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       database,
       url,
       async stop() {
+        if (reminders) clearInterval(reminders);
         await delivery?.stop();
         await app?.close();
         await database.close();

@@ -1015,3 +1015,48 @@ export async function serviceStatistics(deps: CatalogueDeps, actor: Actor, since
     p99Ms: r.p99 === null ? null : Math.round(r.p99 * 100) / 100,
   }));
 }
+
+export interface ServiceSummary {
+  /** Row id (uuid), what rights and the catalogue API take. */
+  id: string;
+  serviceId: string;
+  title: string;
+  personalData: boolean;
+  environment: 'production' | 'sandbox';
+}
+
+/**
+ * The services named by their X-Road identifiers (SN/GOV/DAF/registries/people/v1), looked up by
+ * their parts; unknown or malformed identifiers are simply absent from the answer.
+ */
+export async function findServices(
+  database: Database | SqlSession,
+  ids: string[],
+): Promise<Map<string, ServiceSummary>> {
+  const found = new Map<string, ServiceSummary>();
+  for (const text of new Set(ids)) {
+    const parts = text.split('/');
+    if (parts.length < 5 || parts.length > 6 || !parts.every(isSegment)) continue;
+    const [instance, memberClass, memberCode, subsystemCode, code, version = ''] = parts;
+    const [row] = await database.query<{
+      id: string;
+      title: string;
+      personal_data: boolean;
+      environment: 'production' | 'sandbox';
+    }>(
+      `SELECT v.id, v.title, v.personal_data, v.environment
+         FROM bridge_services v JOIN bridge_subsystems s ON s.id = v.subsystem_id JOIN bridge_members m ON m.id = s.member_id
+        WHERE m.instance = $1 AND m.member_class = $2 AND m.member_code = $3 AND s.code = $4 AND v.code = $5 AND v.version = $6`,
+      [instance, memberClass, memberCode, subsystemCode, code, version],
+    );
+    if (row)
+      found.set(text, {
+        id: row.id,
+        serviceId: text,
+        title: row.title,
+        personalData: row.personal_data,
+        environment: row.environment,
+      });
+  }
+  return found;
+}

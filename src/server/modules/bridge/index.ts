@@ -1,3 +1,14 @@
+export {
+  addSubsystem,
+  type CatalogueDeps,
+  decideMembership,
+  findServices,
+  grantAccessRight,
+  type PublicKeyInput,
+  publicJwkFor,
+  requestMembership,
+  type ServiceSummary,
+} from './catalogue.ts';
 export { legalBasisOnly } from './checks/require-consent.ts';
 export { type BridgeAnswer, type BridgeCall, type BridgeClient, createBridgeClient } from './client.ts';
 export { type DeliveryOptions, type EventDelivery, startEventDelivery } from './delivery.ts';

@@ -12,7 +12,7 @@ import { createAuditLog } from '../audit/index.ts';
 import { createBridgeClient, publishReferenceServices, registerDemoBridgeClient } from '../bridge/index.ts';
 import { createAccount, registerClient, runLogin, superAppClientId } from '../identity/index.ts';
 import { listPeople, seedDemoCountry } from '../registries/index.ts';
-import { verifyArtefact } from './index.ts';
+import { remindExpiringConsents, verifyArtefact } from './index.ts';
 
 const people = 'SN/GOV/DAF/registries/people/v1';
 const vehicles = 'SN/GOV/DTTR/registries/vehicles/v1';
@@ -405,6 +405,34 @@ describe.each(testEngines())(
       expect(Object.keys(answer.json() as object).sort()).toEqual([...fields].sort());
       expect((await ask(nins[1] ?? '', { fields: { [vehicles]: ['plate'] } })).status).toBe(400);
       expect((await ask(nins[1] ?? '', { fields: { [people]: ['address.line'] } })).status).toBe(400);
+    });
+
+    it('refuses a consent whose period has ended, and tells the citizen a week before the end, once', async () => {
+      const consent = await approve(1, (await ask(nins[1] ?? '', { validDays: 30 })).body.id);
+      expect((await read(consent.id, nins[1] ?? '')).status).toBe(200);
+      const database = t.db.database;
+      const clockAt = (days: number) => () => new Date(Date.now() + days * 86_400_000);
+      expect(await remindExpiringConsents({ database, clock: clockAt(20) })).toBe(0);
+      expect(await remindExpiringConsents({ database, clock: clockAt(24) })).toBeGreaterThanOrEqual(1);
+      expect(await remindExpiringConsents({ database, clock: clockAt(25) })).toBe(0);
+      const reminders = await database.query<{ recipient: string; payload: { consentId: string } }>(
+        "SELECT recipient, payload FROM notify_outbox WHERE template = 'consent-expiring'",
+      );
+      expect(reminders.filter((r) => r.payload.consentId === consent.id).map((r) => r.recipient)).toEqual([
+        nins[1],
+      ]);
+      // Its period ends (as time would end it): the next call is refused on this node within a second.
+      await database.query("UPDATE consents SET valid_until = now() - interval '1 second' WHERE id = $1", [
+        consent.id,
+      ]);
+      await new Promise((r) => setTimeout(r, 900));
+      const late = await read(consent.id, nins[1] ?? '');
+      expect(late.json()).toMatchObject({ status: 403, type: problemType('consent-inactive') });
+      const mine = (await api('GET', '/me/consents', tokens[1] ?? '')).body.items as Array<{
+        id: string;
+        status: string;
+      }>;
+      expect(mine.find((c) => c.id === consent.id)?.status).toBe('EXPIRED');
     });
 
     it('only the partner asks, only for personal-data services, and only the app decides', async () => {

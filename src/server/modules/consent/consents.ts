@@ -5,6 +5,7 @@ import type { Database, SqlSession } from '../../platform/db/database.ts';
 import { conflict, invalidInput, notFound } from '../../platform/http/problems.ts';
 import { authorize } from '../../platform/policy.ts';
 import type { AuditLog } from '../audit/index.ts';
+import { findServices } from '../bridge/index.ts';
 import {
   type ArtefactClaims,
   artefactHash,
@@ -28,10 +29,16 @@ export interface ConsentDeps {
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const invalid = (pointer: string, detail: string) => invalidInput('body', pointer, detail);
 const requestLifetimeDays = 7;
+/** A redirect request is answered during one sign-in: it lapses after an hour. */
+const redirectRequestLifetimeMs = 3600_000;
+/** Citizens are told a week ahead that a consent ends. */
+const reminderLeadMs = 7 * 86_400_000;
 
 export interface ConsentRequestInput {
   partnerSubsystemId: string;
-  nin: string;
+  /** The citizen asked (decoupled flow); absent, the request is answered by whoever signs in through the
+   *  partner's redirect (OpenID Connect with `consent_request`) and approves it. */
+  nin?: string;
   /** Bridge service ids, e.g. SN/GOV/DAF/registries/people/v1; each must carry personal data. */
   services: string[];
   /** For a service named here, only these fields of its answers (top-level keys) reach the partner. */
@@ -52,6 +59,7 @@ export interface ConsentRequestInfo {
   frequency: Frequency;
   dataLifeDays: number;
   status: 'pending' | 'approved' | 'denied' | 'expired';
+  flow: 'decoupled' | 'redirect';
   createdAt: string;
   expiresAt: string;
   consentId: string | null;
@@ -61,7 +69,8 @@ interface RequestRow {
   id: string;
   partner_subsystem_id: string;
   partner: string;
-  nin: string;
+  nin: string | null;
+  flow: 'decoupled' | 'redirect';
   items: Array<{ service: string; fields?: string[] }>;
   purpose_code: string;
   purpose_text: string;
@@ -83,6 +92,7 @@ const requestInfo = (r: RequestRow, now: Date): ConsentRequestInfo => ({
   frequency: r.frequency,
   dataLifeDays: r.data_life_days,
   status: r.status === 'pending' && new Date(r.expires_at) <= now ? 'expired' : r.status,
+  flow: r.flow,
   createdAt: new Date(r.created_at).toISOString(),
   expiresAt: new Date(r.expires_at).toISOString(),
   consentId: r.consent_id,
@@ -90,9 +100,14 @@ const requestInfo = (r: RequestRow, now: Date): ConsentRequestInfo => ({
 
 async function partnerSubsystem(database: Database, id: string) {
   if (!uuid.test(id)) throw invalid('/partnerSubsystemId', 'not a subsystem id');
-  const [row] = await database.query<{ organisation_id: string; client_id: string; active: boolean }>(
+  const [row] = await database.query<{
+    organisation_id: string;
+    client_id: string;
+    active: boolean;
+    environment: 'production' | 'sandbox';
+  }>(
     `SELECT m.organisation_id, m.instance || '/' || m.member_class || '/' || m.member_code || '/' || s.code AS client_id,
-            (m.status = 'active' AND s.status = 'active') AS active
+            (m.status = 'active' AND s.status = 'active') AS active, m.environment
        FROM bridge_subsystems s JOIN bridge_members m ON m.id = s.member_id WHERE s.id = $1`,
     [id],
   );
@@ -101,8 +116,10 @@ async function partnerSubsystem(database: Database, id: string) {
 }
 
 /**
- * A partner asks a citizen for data (the decoupled flow): the request waits in the citizen's app
- * for a week; nothing is readable until the citizen approves.
+ * A partner asks a citizen for data. Decoupled flow (a NIN is named): the request waits in the
+ * citizen's app for a week. Redirect flow (no NIN): the partner sends the citizen to sign in at
+ * Jokko with `consent_request=<id>`, and the citizen who signs in answers it within the hour.
+ * Nothing is readable until the citizen approves.
  */
 export async function requestConsent(
   deps: ConsentDeps,
@@ -113,20 +130,26 @@ export async function requestConsent(
   const partner = await partnerSubsystem(deps.database, input.partnerSubsystemId);
   authorize(actor, canRequestConsent, partner.organisation_id, 'ask for consent for this subsystem');
   if (!partner.active) throw conflict('The partner subsystem is not an active bridge member');
-  const nin = validateNationalId(deps.country, input.nin);
-  if (!nin.ok) throw invalid('/nin', nin.reason);
+  let nin: string | null = null;
+  if (input.nin !== undefined) {
+    const checked = validateNationalId(deps.country, input.nin);
+    if (!checked.ok) throw invalid('/nin', checked.reason);
+    nin = checked.normalized;
+  }
   const services = [...new Set(input.services)];
   if (!services.length) throw invalid('/services', 'name at least one service');
-  const known = await deps.database.query<{ service_id: string; personal_data: boolean }>(
-    `SELECT m.instance || '/' || m.member_class || '/' || m.member_code || '/' || s.code || '/' || v.code
-              || CASE WHEN v.version = '' THEN '' ELSE '/' || v.version END AS service_id, v.personal_data
-       FROM bridge_services v JOIN bridge_subsystems s ON s.id = v.subsystem_id JOIN bridge_members m ON m.id = s.member_id`,
-  );
+  const known = await findServices(deps.database, services);
   services.forEach((service, i) => {
-    const match = known.find((k) => k.service_id === service);
+    const match = known.get(service);
     if (!match) throw invalid(`/services/${i}`, `no bridge service ${service}`);
-    if (!match.personal_data)
+    if (!match.personalData)
       throw invalid(`/services/${i}`, `${service} carries no personal data: no consent is needed`);
+    // A sandbox partner (a startup before promotion) never gets near a real citizen's data.
+    if (match.environment !== partner.environment)
+      throw invalid(
+        `/services/${i}`,
+        `${service} is a ${match.environment} service; a ${partner.environment} partner cannot ask for it`,
+      );
   });
   const [purpose] = await deps.database.query<{ title_fr: string }>(
     'SELECT title_fr FROM consent_purposes WHERE code = $1',
@@ -143,17 +166,19 @@ export async function requestConsent(
     throw invalid('/frequency/perDay', 'a recurring consent allows at least one call a day');
   const now = deps.clock();
   const id = randomUUID();
-  const expiresAt = new Date(now.getTime() + requestLifetimeDays * 86_400_000);
+  const expiresAt = new Date(
+    now.getTime() + (nin ? requestLifetimeDays * 86_400_000 : redirectRequestLifetimeMs),
+  );
   await deps.database.transaction(async (session) => {
     await session.query(
-      `INSERT INTO consent_requests (id, partner_subsystem_id, partner, nin, items, purpose_code, purpose_text, valid_days,
+      `INSERT INTO consent_requests (id, partner_subsystem_id, partner, nin, flow, items, purpose_code, purpose_text, valid_days,
                                      frequency, data_life_days, status, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12)`,
+       VALUES ($1, $2, $3, $4, $13, $5, $6, $7, $8, $9, $10, 'pending', $11, $12)`,
       [
         id,
         input.partnerSubsystemId,
         partner.client_id,
-        nin.normalized,
+        nin,
         JSON.stringify(
           services.map((service) => {
             const names = input.fields?.[service];
@@ -167,17 +192,19 @@ export async function requestConsent(
         input.dataLifeDays,
         now,
         expiresAt,
+        nin ? 'decoupled' : 'redirect',
       ],
     );
     // The citizen hears of it in the app; written with the request, so it cannot be lost.
-    await session.query(
-      `INSERT INTO notify_outbox (id, channel, recipient, template, payload) VALUES ($1, 'push', $2, 'consent-request', $3::jsonb)`,
-      [
-        randomUUID(),
-        nin.normalized,
-        JSON.stringify({ requestId: id, partner: partner.client_id, purpose: input.purpose }),
-      ],
-    );
+    if (nin)
+      await session.query(
+        `INSERT INTO notify_outbox (id, channel, recipient, template, payload) VALUES ($1, 'push', $2, 'consent-request', $3::jsonb)`,
+        [
+          randomUUID(),
+          nin,
+          JSON.stringify({ requestId: id, partner: partner.client_id, purpose: input.purpose }),
+        ],
+      );
   });
   await deps.audit.record({
     actor,
@@ -185,7 +212,12 @@ export async function requestConsent(
     subject: { kind: 'consent-request', id },
     outcome: 'success',
     ...(origin ? { origin } : {}),
-    details: { partner: partner.client_id, services, purpose: input.purpose },
+    details: {
+      partner: partner.client_id,
+      services,
+      purpose: input.purpose,
+      flow: nin ? 'decoupled' : 'redirect',
+    },
   });
   return getRequest(deps, actor, id);
 }
@@ -202,7 +234,7 @@ export async function getRequest(deps: ConsentDeps, actor: Actor, id: string): P
   const row = await requestRow(deps.database, id);
   const partner = await partnerSubsystem(deps.database, row.partner_subsystem_id);
   if (
-    !isConsentOwner(actor, row.nin) &&
+    !(row.nin && isConsentOwner(actor, row.nin)) &&
     !canRequestConsent(actor, partner.organisation_id) &&
     !canAdministerConsent(actor)
   )
@@ -298,9 +330,20 @@ export async function decideRequest(
   decision: 'approve' | 'deny',
   origin?: RequestOrigin,
 ): Promise<{ request: ConsentRequestInfo; consent: ConsentInfo | null }> {
-  const now = deps.clock();
   const row = await requestRow(deps.database, id);
-  if (!isConsentOwner(actor, row.nin)) throw notFound(`No consent request ${id}`);
+  if (!row.nin || !isConsentOwner(actor, row.nin)) throw notFound(`No consent request ${id}`);
+  return decide(deps, actor, { ...row, nin: row.nin }, decision, origin);
+}
+
+async function decide(
+  deps: ConsentDeps,
+  actor: Actor & { nin: string },
+  row: RequestRow & { nin: string },
+  decision: 'approve' | 'deny',
+  origin?: RequestOrigin,
+): Promise<{ request: ConsentRequestInfo; consent: ConsentInfo | null }> {
+  const now = deps.clock();
+  const id = row.id;
   if (requestInfo(row, now).status !== 'pending')
     throw conflict(`The request is ${requestInfo(row, now).status}`);
   let consentId: string | null = null;
@@ -472,4 +515,107 @@ export async function consentStatus(deps: ConsentDeps, actor: Actor, id: string)
     validUntil: info.validUntil,
     artefact: info.artefact,
   };
+}
+
+/** What the sign-in page shows the citizen for a redirect request. */
+export interface RedirectRequestView {
+  id: string;
+  status: ConsentRequestInfo['status'];
+  partner: string;
+  partnerName: string;
+  items: Array<{ service: string; title: string; fields?: string[] }>;
+  purpose: { code: string; text: string };
+  validDays: number;
+  frequency: Frequency;
+  dataLifeDays: number;
+  /** True when the request was answered by another citizen than the one signing in. */
+  otherCitizen: boolean;
+}
+
+/**
+ * A redirect request as the partner's OpenID Connect client may show it: only a request of that
+ * client's own organisation, and never one that another citizen has answered.
+ */
+export async function describeRedirectRequest(
+  deps: ConsentDeps,
+  id: string,
+  organisationId: string | undefined,
+  nin: string | undefined,
+): Promise<RedirectRequestView | undefined> {
+  if (!uuid.test(id) || !organisationId) return undefined;
+  const [row] = await deps.database.query<RequestRow>(
+    "SELECT * FROM consent_requests WHERE id = $1 AND flow = 'redirect'",
+    [id],
+  );
+  if (!row) return undefined;
+  const partner = await partnerSubsystem(deps.database, row.partner_subsystem_id);
+  if (partner.organisation_id !== organisationId) return undefined;
+  const [org] = await deps.database.query<{ name: string }>('SELECT name FROM organisations WHERE id = $1', [
+    organisationId,
+  ]);
+  const titles = await findServices(
+    deps.database,
+    row.items.map((i) => i.service),
+  );
+  const info = requestInfo(row, deps.clock());
+  return {
+    id,
+    status: info.status,
+    partner: row.partner,
+    partnerName: org?.name ?? row.partner,
+    items: row.items.map((item) => ({
+      ...item,
+      title: titles.get(item.service)?.title ?? item.service,
+    })),
+    purpose: info.purpose,
+    validDays: row.valid_days,
+    frequency: row.frequency,
+    dataLifeDays: row.data_life_days,
+    otherCitizen: row.nin !== null && row.nin !== nin,
+  };
+}
+
+/**
+ * The citizen signing in through the partner's redirect answers its request: the request is bound
+ * to them (once: a request answered by one citizen is never shown to another) and then decided.
+ */
+export async function decideRedirectRequest(
+  deps: ConsentDeps,
+  actor: Actor & { nin: string },
+  id: string,
+  organisationId: string | undefined,
+  decision: 'approve' | 'deny',
+  origin?: RequestOrigin,
+) {
+  const view = await describeRedirectRequest(deps, id, organisationId, actor.nin);
+  if (!view || view.otherCitizen) throw notFound(`No consent request ${id}`);
+  if (view.status !== 'pending') throw conflict(`The request is ${view.status}`);
+  await deps.database.query(
+    "UPDATE consent_requests SET nin = $2 WHERE id = $1 AND flow = 'redirect' AND nin IS NULL AND status = 'pending'",
+    [id, actor.nin],
+  );
+  const row = await requestRow(deps.database, id);
+  if (row.nin !== actor.nin) throw conflict('The request was answered meanwhile');
+  return decide(deps, actor, { ...row, nin: row.nin }, decision, origin);
+}
+
+/**
+ * Tells citizens, once, that a consent ends within a week (only consents that last longer than
+ * that). One statement: with several nodes sweeping, each consent is reminded exactly once.
+ */
+export async function remindExpiringConsents(deps: Pick<ConsentDeps, 'database' | 'clock'>): Promise<number> {
+  const now = deps.clock();
+  const rows = await deps.database.query(
+    `WITH due AS (
+       UPDATE consents SET reminded_at = $1
+        WHERE status = 'ACTIVE' AND reminded_at IS NULL AND valid_until > $1 AND valid_until <= $2
+          AND valid_until - valid_from > $3::interval
+        RETURNING id, nin, partner, valid_until)
+     INSERT INTO notify_outbox (id, channel, recipient, template, payload)
+     SELECT gen_random_uuid(), 'push', nin, 'consent-expiring',
+            jsonb_build_object('consentId', id, 'partner', partner, 'validUntil', valid_until)
+       FROM due RETURNING id`,
+    [now, new Date(now.getTime() + reminderLeadMs), `${reminderLeadMs / 1000} seconds`],
+  );
+  return rows.length;
 }

@@ -4,10 +4,14 @@ export {
   type ConsentDeps,
   changeConsent,
   consentStatus,
+  decideRedirectRequest,
   decideRequest,
+  describeRedirectRequest,
   getRequest,
   listConsents,
   listPendingRequests,
+  type RedirectRequestView,
+  remindExpiringConsents,
   requestConsent,
 } from './consents.ts';
 export { createConsentHook } from './enforcement.ts';

@@ -36,6 +36,7 @@ const Request = Type.Object({
   frequency: Frequency,
   dataLifeDays: Type.Integer(),
   status: Type.String(),
+  flow: Type.Union([Type.Literal('decoupled'), Type.Literal('redirect')]),
   createdAt: Type.String(),
   expiresAt: Type.String(),
   consentId: Type.Union([Type.String(), Type.Null()]),
@@ -119,11 +120,17 @@ export async function consentRoutes(instance: FastifyInstance, opts: { deps: Con
       schema: {
         tags,
         summary:
-          'Ask a citizen (by NIN) for consent to read named bridge services; they decide in the Jokko app',
+          'Ask a citizen for consent to read named bridge services: by NIN (they decide in the Jokko app), or without one for the redirect flow (send the citizen to /oidc/auth with consent_request=<id>)',
         operationId: 'requestConsent',
         body: Type.Object({
           partnerSubsystemId: Type.String({ format: 'uuid' }),
-          nin: Type.String({ minLength: 4, maxLength: 32 }),
+          nin: Type.Optional(
+            Type.String({
+              minLength: 4,
+              maxLength: 32,
+              description: 'The citizen asked; leave out for the redirect flow',
+            }),
+          ),
           services: Type.Array(Type.String({ maxLength: 300 }), { minItems: 1, maxItems: 20 }),
           fields: Type.Optional(
             Type.Record(

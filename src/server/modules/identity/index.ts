@@ -12,6 +12,7 @@ export { authenticateAccessToken } from './citizen-tokens.ts';
 export { registerDemoClients } from './demo-clients.ts';
 export { assuranceOf, issueRecoveryCodes, startTotpEnrolment } from './factors.ts';
 export { meRoutes, superAppClientId } from './me-routes.ts';
+export type { DataRequestPort, DataRequestSummary } from './oidc/data-requests.ts';
 export { enrolRoutes } from './oidc/enrol-routes.ts';
 export {
   addSigningKey,

@@ -70,6 +70,15 @@ const fr = {
   scope_nin: 'votre NIN',
   scope_offline_access: 'ces données sans vous le redemander, jusqu’à révocation',
   scope_openid: 'votre identifiant',
+  dataTitle: '{partner} demande aussi des données que l’État détient sur vous',
+  dataPurpose: 'Pour : {purpose}',
+  dataItems: 'Données demandées, lues via la Passerelle numérique :',
+  dataOnlyFields: 'seulement : {fields}',
+  dataValidity: 'Accord valable {days} jours, révocable à tout moment dans l’application Jokko.',
+  dataOnce: 'Une seule lecture.',
+  dataRecurring: 'Jusqu’à {n} lectures par jour.',
+  dataLife: '{partner} s’engage à ne pas conserver ces données plus de {days} jours.',
+  dataNotice: 'Vous verrez chaque lecture dans « Qui a consulté mes données ».',
 };
 type Strings = typeof fr;
 
@@ -133,6 +142,15 @@ const wo: Strings = {
   scope_nin: 'sa NIN',
   scope_offline_access: 'xibaar yii te du la ko laajaat, ba nga koy dindi',
   scope_openid: 'sa identifiant',
+  dataTitle: '{partner} dafay laaj itam xibaar yu Nguur gi am ci yow',
+  dataPurpose: 'Ngir : {purpose}',
+  dataItems: 'Xibaar yi ñu laaj, ñuy jàng ci Passerelle numérique bi :',
+  dataOnlyFields: 'rekk : {fields}',
+  dataValidity: 'Ndigal bi dina yàgg {days} fan; man nga koo dindi saa su la neexee ci Jokko.',
+  dataOnce: 'Benn jàng rekk.',
+  dataRecurring: 'Ba {n} jàng ci bés bu nekk.',
+  dataLife: '{partner} dafa digle du denc xibaar yii lu ëpp {days} fan.',
+  dataNotice: 'Dinga gis jàng bu nekk ci « Kan moo xool samay xibaar ».',
 };
 
 const en: Strings = {
@@ -196,6 +214,15 @@ const en: Strings = {
   scope_nin: 'your NIN',
   scope_offline_access: 'this data without asking you again, until you revoke it',
   scope_openid: 'your identifier',
+  dataTitle: '{partner} also asks for data the State holds about you',
+  dataPurpose: 'For: {purpose}',
+  dataItems: 'Data asked for, read through the Digital Bridge:',
+  dataOnlyFields: 'only: {fields}',
+  dataValidity: 'Valid for {days} days; you can revoke it at any time in the Jokko app.',
+  dataOnce: 'One reading only.',
+  dataRecurring: 'Up to {n} readings a day.',
+  dataLife: '{partner} undertakes not to keep this data longer than {days} days.',
+  dataNotice: 'You will see every reading under “Who read my data”.',
 };
 
 const dictionaries: Record<PageLanguage, Strings> = { fr, wo, en };
@@ -314,7 +341,39 @@ ${totp}${passkey}${recovery}<noscript><p>${t('noscript')}</p></noscript>`,
   );
 }
 
-export function consentPage(ctx: PageContext, uid: string, clientName: string, scopes: string[]): string {
+export interface DataRequestDisplay {
+  summary: {
+    partnerName: string;
+    items: Array<{ title: string; fields?: string[] }>;
+    purpose: string;
+    validDays: number;
+    frequency: { type: 'once' } | { type: 'recurring'; perDay: number };
+    dataLifeDays: number;
+  };
+}
+
+function dataRequestSection(ctx: PageContext, data: DataRequestDisplay['summary']): string {
+  const { t } = ctx;
+  const partner = data.partnerName;
+  const items = data.items
+    .map(
+      (i) =>
+        `<li>${escapeHtml(i.title)}${i.fields?.length ? ` (${t('dataOnlyFields', { fields: i.fields.join(', ') })})` : ''}</li>`,
+    )
+    .join('');
+  return `<section aria-labelledby="data-request"><h2 id="data-request">${t('dataTitle', { partner })}</h2>
+<p>${t('dataPurpose', { purpose: data.purpose })}</p><p>${t('dataItems')}</p><ul>${items}</ul>
+<p>${t('dataValidity', { days: data.validDays })} ${data.frequency.type === 'once' ? t('dataOnce') : t('dataRecurring', { n: data.frequency.perDay })}</p>
+<p>${t('dataLife', { partner, days: data.dataLifeDays })}</p><p>${t('dataNotice')}</p></section>`;
+}
+
+export function consentPage(
+  ctx: PageContext,
+  uid: string,
+  clientName: string,
+  scopes: string[],
+  data?: DataRequestDisplay,
+): string {
   const { t } = ctx;
   const items = (scopes.length ? scopes : ['openid'])
     .map((s) => {
@@ -326,7 +385,7 @@ export function consentPage(ctx: PageContext, uid: string, clientName: string, s
     ctx,
     t('consentTitle', { client: clientName }),
     `<h1>${t('consentTitle', { client: clientName })}</h1><p>${t('willRead', { client: clientName })}</p><ul>${items}</ul>
-<div class="actions"><form method="post" action="/interaction/${uid}/confirm">${csrfField(ctx)}<button type="submit">${t('allow')}</button></form>
+${data ? dataRequestSection(ctx, data.summary) : ''}<div class="actions"><form method="post" action="/interaction/${uid}/confirm">${csrfField(ctx)}<button type="submit">${t('allow')}</button></form>
 <form method="post" action="/interaction/${uid}/abort">${csrfField(ctx)}<button type="submit" class="secondary">${t('deny')}</button></form></div>`,
   );
 }

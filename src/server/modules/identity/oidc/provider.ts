@@ -16,6 +16,7 @@ import { getPerson } from '../../registries/index.ts';
 import { findAccount, findAccountByNin } from '../accounts.ts';
 import { acrRank, requiredAcr } from '../factors.ts';
 import { databaseAdapter } from './adapter.ts';
+import { type DataRequestPort, dataRequestParam } from './data-requests.ts';
 
 export interface OidcDeps {
   database: Database;
@@ -23,6 +24,8 @@ export interface OidcDeps {
   country: CountryProfile;
   publicUrl: string;
   trustProxy: boolean;
+  /** Partners' requests for data answered during sign-in (the redirect flow of consent). */
+  dataRequests?: DataRequestPort;
 }
 
 /** Signing keys, newest first: the first signs, the others stay published until retired. */
@@ -96,8 +99,33 @@ export function requestedAcr(ctx: KoaContextWithOIDC) {
  * The login prompt gains one check: a session whose level of assurance is below what the relying
  * party asks for goes back to the login pages for a step-up (a second factor, not a new login).
  */
-function loginPolicy() {
+function loginPolicy(deps: OidcDeps) {
   const policy = interactionPolicy.base();
+  // A partner's data request named in the authorization request is answered on the consent page,
+  // by the citizen who signed in; an unknown request, another partner's, or one answered by someone
+  // else ends the flow with an error to the partner.
+  policy.get('consent')!.checks.add(
+    new interactionPolicy.Check(
+      'data_request',
+      'the citizen has not answered the data request',
+      async (ctx) => {
+        const requestId = ctx.oidc.params?.[dataRequestParam];
+        if (!requestId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        const accountId = ctx.oidc.session?.accountId;
+        const account = accountId ? await findAccount(deps.database, accountId) : undefined;
+        const summary = await deps.dataRequests?.describe(
+          String(requestId),
+          String(ctx.oidc.client?.clientId),
+          account?.nin,
+        );
+        if (!summary || summary.otherCitizen)
+          throw new errors.InvalidRequest(`${dataRequestParam}: no such request for this client`);
+        if (summary.status === 'pending') return interactionPolicy.Check.REQUEST_PROMPT;
+        if (summary.status === 'approved') return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        throw new errors.AccessDenied(`the data request is ${summary.status}`);
+      },
+    ),
+  );
   policy.get('login')!.checks.add(
     new interactionPolicy.Check(
       'acr_step_up',
@@ -134,8 +162,9 @@ export async function createOidcProvider(deps: OidcDeps): Promise<OidcRuntime> {
     jwks: { keys } as Configuration['jwks'],
     cookies: { keys: [cookieKey], long: { signed: true }, short: { signed: true } },
     pkce: { required: () => true },
+    extraParams: [dataRequestParam],
     interactions: {
-      policy: loginPolicy(),
+      policy: loginPolicy(deps),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     subjectTypes: ['public', 'pairwise'],

@@ -24,6 +24,7 @@ import {
   requiredAcr,
   verifyTotp,
 } from '../factors.ts';
+import { dataRequestParam } from './data-requests.ts';
 import {
   consentPage,
   errorPage,
@@ -255,6 +256,22 @@ export async function oidcRoutes(
       return provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
     }
 
+    type Details = NonNullable<Awaited<ReturnType<typeof interaction>>['details']>;
+    /** The partner's data request this sign-in carries, when the citizen still has to answer it. */
+    async function dataRequestOf(details: Details) {
+      const requestId = details.params[dataRequestParam];
+      if (!requestId || !deps.dataRequests || !details.session?.accountId) return undefined;
+      const account = await findAccount(deps.database, details.session.accountId);
+      const summary = await deps.dataRequests.describe(
+        String(requestId),
+        String(details.params.client_id),
+        account?.nin,
+      );
+      return summary?.status === 'pending' && !summary.otherCitizen && account
+        ? { id: String(requestId), summary, account }
+        : undefined;
+    }
+
     scope.get(
       '/interaction/:uid',
       { ...interactionRoute(), schema: { hide: true, params: Params, querystring: Query } },
@@ -284,7 +301,7 @@ export async function oidcRoutes(
         const scopes = String(details.params.scope ?? '')
           .split(' ')
           .filter((s) => s && s !== 'openid');
-        return consentPage(page, uid, it.clientName, scopes);
+        return consentPage(page, uid, it.clientName, scopes, await dataRequestOf(details));
       },
     );
 
@@ -442,6 +459,15 @@ export async function oidcRoutes(
         return badSession(reply, it.page);
       const accountId = details.session.accountId;
       const clientId = String(details.params.client_id);
+      const data = await dataRequestOf(details);
+      if (data && deps.dataRequests)
+        await deps.dataRequests.decide(
+          data.id,
+          clientId,
+          { accountId, nin: data.account.nin },
+          'approve',
+          originOf(request),
+        );
       const grant = details.grantId
         ? await provider.Grant.find(details.grantId)
         : new provider.Grant({ accountId, clientId });
@@ -468,8 +494,18 @@ export async function oidcRoutes(
       const it = await interaction(request, reply);
       if (!it.details || !csrfValid(uid, (request.body as { csrf: string }).csrf))
         return badSession(reply, it.page);
+      const data = await dataRequestOf(it.details);
+      if (data && deps.dataRequests && it.details.session?.accountId)
+        await deps.dataRequests.decide(
+          data.id,
+          String(it.details.params.client_id),
+          { accountId: it.details.session.accountId, nin: data.account.nin },
+          'deny',
+          originOf(request),
+        );
       await audit(request, 'identity.consent.denied', it.details.session?.accountId, 'denied', {
         clientId: String(it.details.params.client_id),
+        ...(data ? { dataRequest: data.id } : {}),
       });
       const redirectTo = await provider.interactionResult(request.raw, reply.raw, {
         error: 'access_denied',

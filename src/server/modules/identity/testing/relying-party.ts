@@ -21,6 +21,10 @@ export interface LoginScript {
   recovery?: string;
   /** Refuse on the consent page. */
   deny?: boolean;
+  /** More authorization parameters, e.g. consent_request. */
+  params?: Record<string, string>;
+  /** Called with each consent page's HTML before it is answered. */
+  onConsentPage?: (html: string) => void;
 }
 
 export type LoginOutcome =
@@ -43,6 +47,7 @@ export async function runLogin(rp: client.Configuration, script: LoginScript): P
     state,
     ...(script.acr ? { acr_values: script.acr } : {}),
     ...(script.prompt ? { prompt: script.prompt } : {}),
+    ...script.params,
   };
   const start = script.par
     ? await client.buildAuthorizationUrlWithPAR(rp, params)
@@ -92,6 +97,7 @@ export async function runLogin(rp: client.Configuration, script: LoginScript): P
     } else if (html.includes('/recovery"') && script.recovery) {
       res = await browser.form(`${interaction}/recovery`, { code: script.recovery, csrf });
     } else if (html.includes('/confirm"')) {
+      script.onConsentPage?.(html);
       res = await browser.form(`${interaction}/${script.deny ? 'abort' : 'confirm'}`, { csrf });
     } else {
       return { kind: 'page', status: res.status, html, browser };
