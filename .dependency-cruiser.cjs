@@ -61,6 +61,20 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'client-stands-alone',
+      severity: 'error',
+      comment: 'src/client is what partners install: it talks to Jokko over HTTP and imports no server code.',
+      from: { path: '^src/client/' },
+      to: { path: '^src/server/' },
+    },
+    {
+      name: 'examples-use-the-published-client',
+      severity: 'error',
+      comment: 'An example does what a real partner would: public HTTP APIs and jokko/client only.',
+      from: { path: '^examples/' },
+      to: { path: '^src/(?!client/)' },
+    },
+    {
       name: 'web-not-server',
       severity: 'error',
       comment: 'Web apps talk to the server over HTTP only.',

@@ -58,7 +58,14 @@ export async function ensureDemoCredentials(
     actor: {
       kind: 'operator',
       id: 'demo-operator',
-      roles: ['registries:read', 'audit:read', 'audit:verify', 'bridge:admin'],
+      roles: [
+        'registries:read',
+        'audit:read',
+        'audit:verify',
+        'bridge:admin',
+        'partners:admin',
+        'consent:admin',
+      ],
     },
   });
   await createAuditLog(database).record({
@@ -160,4 +167,102 @@ export async function demoBridge(config: Config, database: Database, baseUrl: st
   writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
   writeFileSync(infoFile, `${JSON.stringify({ clientId, keyid }, null, 2)}\n`, { mode: 0o600 });
   return { services, client: { clientId, keyid, keyFile } };
+}
+
+export interface DemoBank {
+  configFile: string;
+  url: string;
+}
+
+const bankPort = 4000;
+
+/** The few fields of the partner API's answers that the onboarding reads. */
+type ApiAnswer = { detail?: string; token?: string; application?: { id: string } } & Record<string, unknown>;
+
+/**
+ * Embedded mode: the demo bank (Banque Teranga) is onboarded like any partner, through the public
+ * API of the running server: it applies with a fresh key pair, the demo operator approves, it
+ * collects its credentials once. What it needs is written to data/demo-bank.json (owner-only), for
+ * `npm run example:bank`. Idempotent: a file whose API key still works is kept.
+ */
+export async function demoBank(
+  config: Config,
+  url: string,
+  operatorApiKey: string,
+): Promise<DemoBank | { error: string } | undefined> {
+  if (config.databaseUrl) return undefined;
+  const configFile = join(config.dataDir, 'demo-bank.json');
+  const keyFile = join(config.dataDir, 'demo-bank-key.pem');
+  const bankUrl = `http://localhost:${bankPort}/`;
+  const api = async (
+    method: string,
+    path: string,
+    options: { token?: string; headers?: Record<string, string>; body?: unknown } = {},
+  ) => {
+    const res = await fetch(`${url}/v1${path}`, {
+      method,
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as ApiAnswer };
+  };
+  if (existsSync(configFile) && existsSync(keyFile)) {
+    const saved = JSON.parse(readFileSync(configFile, 'utf8')) as { apiKey: string; jokkoUrl: string };
+    if (
+      saved.jokkoUrl === url &&
+      (await api('GET', '/bridge/clients', { token: saved.apiKey })).status === 200
+    )
+      return { configFile, url: bankUrl };
+  }
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const keyid = `teranga-loans-${randomBytes(3).toString('hex')}`;
+  const applied = await api('POST', '/partners/applications', {
+    body: {
+      organisation: 'BTERANGA',
+      legalName: 'Banque Teranga SA (démonstration)',
+      contact: { name: 'Équipe intégration', email: 'integration@teranga.example' },
+      purpose:
+        'Demandes de prêt : identité, adresse, situation fiscale et titres fonciers, avec l’accord du client.',
+      services: [
+        `${getCountryProfile(config.country).code}/GOV/DAF/registries/people/v1`,
+        `${getCountryProfile(config.country).code}/GOV/DGID/registries/tax-records/v1`,
+        `${getCountryProfile(config.country).code}/GOV/DGID/registries/land-titles/v1`,
+      ],
+      subsystemCode: `loans${randomBytes(2).toString('hex')}`,
+      keys: [{ keyid, alg: 'ed25519', publicKeyJwk: publicKey.export({ format: 'jwk' }) }],
+      redirectUris: [`http://localhost:${bankPort}/callback`],
+    },
+  });
+  if (applied.status !== 201)
+    return { error: `the demo bank's application was refused: ${applied.body.detail ?? applied.status}` };
+  const id = applied.body.application?.id ?? '';
+  const decided = await api('POST', `/partners/applications/${id}/decision`, {
+    token: operatorApiKey,
+    body: { decision: 'approve', reason: 'embedded demonstration' },
+  });
+  if (decided.status !== 200)
+    return {
+      error: `the demo operator could not approve the bank: ${decided.body.detail ?? decided.status}`,
+    };
+  const credentials = await api('POST', `/partners/applications/${id}/credentials`, {
+    headers: { 'x-application-token': applied.body.token ?? '' },
+  });
+  if (credentials.status !== 200)
+    return { error: `the demo bank could not collect its credentials: ${credentials.status}` };
+  writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  const bank = {
+    jokkoUrl: url,
+    ...credentials.body,
+    privateKeyFile: keyFile,
+    port: bankPort,
+    instance: getCountryProfile(config.country).code,
+  };
+  writeFileSync(configFile, `${JSON.stringify(bank, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(configFile, 0o600);
+  return { configFile, url: bankUrl };
 }

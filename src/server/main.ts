@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import { buildApp } from './app.ts';
 import { type Config, configWarnings, maskUrl } from './config.ts';
-import { type DemoBridge, demoBridge, demoEnrolment, ensureDemoCredentials } from './demo.ts';
+import { type DemoBridge, demoBank, demoBridge, demoEnrolment, ensureDemoCredentials } from './demo.ts';
 import { createAuditLog } from './modules/audit/index.ts';
 import { loadBridgeKey, startEventDelivery } from './modules/bridge/index.ts';
 import { remindExpiringConsents } from './modules/consent/index.ts';
@@ -70,6 +70,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       (embedded || config.seedOnStart) && (await isSeeded(database))
         ? await demoBridge(config, database, url ?? config.publicUrl)
         : undefined;
+    const bank = demo && url && bridge ? await demoBank(config, url, demo.operatorApiKey) : undefined;
     // Background work (event deliveries for now) runs in the all and worker roles; several
     // worker processes share it safely.
     const delivery =
@@ -117,7 +118,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
         say(
           `  Try enrolment: ${url ?? config.publicUrl}/enrol with NIN ${enrolment.nin} and activation code ${enrolment.code} (${enrolment.name})`,
         );
-      say(`  Demo bank client: ${demo.bankClient.clientId} / ${demo.bankClient.clientSecret}`);
+      say(`  Demo relying party (code flow, CIBA): ${demo.bankClient.clientId} / ${demo.bankClient.clientSecret}`);
       say(
         `    redirect URI ${demo.bankClient.redirectUri}; discovery at ${url ?? config.publicUrl}/oidc/.well-known/openid-configuration`,
       );
@@ -131,6 +132,11 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
         say(
           `    try: npm run jokko -- bridge call --bridge ${url ?? config.publicUrl} --client ${bridge.client.clientId} --keyid ${bridge.client.keyid} --key ${bridge.client.keyFile} --subject ${nin} ${people} /people/${nin}`,
         );
+    }
+    if (bank && 'error' in bank) say(`  Demo bank: not onboarded (${bank.error}).`);
+    else if (bank) {
+      say('  Demo bank (a partner onboarded through the partner API): npm run example:bank');
+      say(`    then open ${bank.url} and "Se connecter avec Jokko" (configuration in ${bank.configFile})`);
     }
     say('');
 

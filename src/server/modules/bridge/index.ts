@@ -1,4 +1,10 @@
 export {
+  type BridgeAnswer,
+  type BridgeCall,
+  type BridgeClient,
+  createBridgeClient,
+} from '../../../client/bridge.ts';
+export {
   addSubsystem,
   type CatalogueDeps,
   decideMembership,
@@ -10,7 +16,6 @@ export {
   type ServiceSummary,
 } from './catalogue.ts';
 export { legalBasisOnly } from './checks/require-consent.ts';
-export { type BridgeAnswer, type BridgeCall, type BridgeClient, createBridgeClient } from './client.ts';
 export { type DeliveryOptions, type EventDelivery, startEventDelivery } from './delivery.ts';
 export { eventRoutes } from './event-routes.ts';
 export type { ConsentDecision, ConsentHook, Exchange } from './exchange.ts';

@@ -1,32 +1,15 @@
-import { createHash } from 'node:crypto';
-import { CompactSign, compactVerify, importJWK } from 'jose';
+import { CompactSign } from 'jose';
+import type { ArtefactClaims } from '../../../client/consent.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { loadSigningKey, publishedSigningKeys, type SigningKey } from '../../platform/signing-keys.ts';
 
-export type ConsentStatus = 'ACTIVE' | 'PAUSED' | 'REVOKED' | 'EXPIRED';
-export type Frequency = { type: 'once' } | { type: 'recurring'; perDay: number };
-
-/** What a consent artefact states; its signature makes it checkable offline by partners and providers. */
-export interface ArtefactClaims {
-  /** Consent id. */
-  jti: string;
-  rev: number;
-  /** SHA-256 (hex) of the previous revision's JWS; null for the first. */
-  prev: string | null;
-  /** The citizen (NIN). */
-  sub: string;
-  /** The partner subsystem, INSTANCE/CLASS/MEMBER/SUBSYSTEM. */
-  partner: string;
-  items: Array<{ service: string; fields?: string[] }>;
-  purpose: { code: string; text: string };
-  /** Validity, seconds since the epoch. */
-  nbf: number;
-  exp: number;
-  frequency: Frequency;
-  dataLifeDays: number;
-  status: ConsentStatus;
-  iat: number;
-}
+export {
+  type ArtefactClaims,
+  artefactHash,
+  type ConsentStatus,
+  type Frequency,
+  verifyArtefact,
+} from '../../../client/consent.ts';
 
 export type ConsentKey = SigningKey;
 
@@ -37,35 +20,8 @@ export const loadConsentKey = (database: Database, now: Date): Promise<ConsentKe
 export const publishedConsentKeys = (database: Database) =>
   publishedSigningKeys(database, 'consent_signing_keys');
 
-export const artefactHash = (jws: string): string => createHash('sha256').update(jws).digest('hex');
-
 export async function signArtefact(key: ConsentKey, claims: ArtefactClaims): Promise<string> {
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'consent+jws' })
     .sign(key.privateKey);
-}
-
-/**
- * Checks an artefact offline against the published keys: the signature, and optionally that it is
- * the revision that follows `previous` in the hash chain. The current status is online
- * (GET /v1/consents/{id}/status); an artefact proves what was agreed, not that it still holds.
- */
-export async function verifyArtefact(
-  jws: string,
-  keys: Array<Record<string, unknown>>,
-  previous?: string,
-): Promise<{ ok: true; claims: ArtefactClaims } | { ok: false; reason: string }> {
-  try {
-    const [header] = jws.split('.');
-    const { kid } = JSON.parse(Buffer.from(header ?? '', 'base64url').toString('utf8')) as { kid?: string };
-    const jwk = keys.find((k) => k.kid === kid);
-    if (!jwk) return { ok: false, reason: `unknown signing key ${kid}` };
-    const { payload } = await compactVerify(jws, await importJWK(jwk as never, 'EdDSA'));
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as ArtefactClaims;
-    if (previous !== undefined && claims.prev !== artefactHash(previous))
-      return { ok: false, reason: 'this revision does not follow the given one' };
-    return { ok: true, claims };
-  } catch (err) {
-    return { ok: false, reason: `the signature does not verify: ${(err as Error).message}` };
-  }
 }

@@ -258,7 +258,10 @@ describe.each(testEngines())(
         throw new Error(`stopped on a page ${outcome.status}: ${outcome.html.slice(0, 3000)}`);
       expect(page).toContain('Banque Teranga (fictive)');
       expect(page).toContain('Étude d&#39;une demande de crédit');
-      expect(page).toContain('givenNames');
+      expect(page).toContain(
+        'Registre national de la population (identité, adresse) (seulement : NIN, prénoms, nom, date de naissance, adresse)',
+      );
+      expect(page).toContain('Situation fiscale (DGID)');
       const tokens = await client.authorizationCodeGrant(rp, outcome.callback, {
         pkceCodeVerifier: outcome.verifier,
         expectedState: outcome.state,

@@ -4,7 +4,7 @@ import type { RequestOrigin } from '../../../platform/actor.ts';
 export interface DataRequestSummary {
   status: 'pending' | 'approved' | 'denied' | 'expired';
   partnerName: string;
-  items: Array<{ title: string; fields?: string[] }>;
+  items: Array<{ service: string; title: string; fields?: string[] }>;
   purpose: string;
   validDays: number;
   frequency: { type: 'once' } | { type: 'recurring'; perDay: number };

@@ -226,6 +226,78 @@ const en: Strings = {
 };
 
 const dictionaries: Record<PageLanguage, Strings> = { fr, wo, en };
+
+/**
+ * Names of the reference registries and of the person fields a partner may ask for, per page
+ * language; anything else is shown as the catalogue names it.
+ */
+const dataLabels: Record<PageLanguage, Record<string, string>> = {
+  fr: {
+    'registry:people': 'Registre national de la population (identité, adresse)',
+    'registry:tax-records': 'Situation fiscale (DGID)',
+    'registry:land-titles': 'Titres fonciers (DGID)',
+    'registry:vehicles': 'Véhicules immatriculés',
+    'registry:driving-licences': 'Permis de conduire',
+    'registry:diplomas': 'Diplômes',
+    'registry:pension-records': 'Sécurité sociale et retraite',
+    nin: 'NIN',
+    givenNames: 'prénoms',
+    familyName: 'nom',
+    sex: 'sexe',
+    birthDate: 'date de naissance',
+    birthPlace: 'lieu de naissance',
+    address: 'adresse',
+    phone: 'téléphone',
+    email: 'e-mail',
+    civilStatus: 'situation matrimoniale',
+    nationality: 'nationalité',
+  },
+  wo: {
+    'registry:people': 'Limu askan wi (identité, adrees)',
+    'registry:tax-records': 'Sa njëgu lempo (DGID)',
+    'registry:land-titles': 'Kayitu suuf (DGID)',
+    'registry:vehicles': 'Oto yi ñu bind',
+    'registry:driving-licences': 'Permi',
+    'registry:diplomas': 'Diplom yi',
+    'registry:pension-records': 'Sécurité sociale ak retraite',
+    nin: 'NIN',
+    givenNames: 'tur',
+    familyName: 'sant',
+    sex: 'jinne',
+    birthDate: 'bésu juddu',
+    birthPlace: 'fa nga juddoo',
+    address: 'adrees',
+    phone: 'telefon',
+    email: 'imeel',
+    civilStatus: 'séy',
+    nationality: 'réew',
+  },
+  en: {
+    'registry:people': 'National population register (identity, address)',
+    'registry:tax-records': 'Tax status (DGID)',
+    'registry:land-titles': 'Land titles (DGID)',
+    'registry:vehicles': 'Registered vehicles',
+    'registry:driving-licences': 'Driving licences',
+    'registry:diplomas': 'Diplomas',
+    'registry:pension-records': 'Social security and pensions',
+    nin: 'NIN',
+    givenNames: 'given names',
+    familyName: 'family name',
+    sex: 'sex',
+    birthDate: 'date of birth',
+    birthPlace: 'place of birth',
+    address: 'address',
+    phone: 'phone',
+    email: 'e-mail',
+    civilStatus: 'civil status',
+    nationality: 'nationality',
+  },
+};
+
+function dataItemLabel(lang: PageLanguage, item: { service: string; title: string }): string {
+  const registry = /\/registries\/([a-z-]+)\/v\d+$/.exec(item.service)?.[1];
+  return (registry && dataLabels[lang][`registry:${registry}`]) || item.title;
+}
 const languageNames: Record<PageLanguage, string> = { fr: 'Français', wo: 'Wolof', en: 'English' };
 
 export type Translate = (key: keyof Strings, values?: Record<string, string | number>) => string;
@@ -344,7 +416,7 @@ ${totp}${passkey}${recovery}<noscript><p>${t('noscript')}</p></noscript>`,
 export interface DataRequestDisplay {
   summary: {
     partnerName: string;
-    items: Array<{ title: string; fields?: string[] }>;
+    items: Array<{ service: string; title: string; fields?: string[] }>;
     purpose: string;
     validDays: number;
     frequency: { type: 'once' } | { type: 'recurring'; perDay: number };
@@ -358,7 +430,7 @@ function dataRequestSection(ctx: PageContext, data: DataRequestDisplay['summary'
   const items = data.items
     .map(
       (i) =>
-        `<li>${escapeHtml(i.title)}${i.fields?.length ? ` (${t('dataOnlyFields', { fields: i.fields.join(', ') })})` : ''}</li>`,
+        `<li>${escapeHtml(dataItemLabel(ctx.lang, i))}${i.fields?.length ? ` (${t('dataOnlyFields', { fields: i.fields.map((f) => dataLabels[ctx.lang][f] ?? f).join(', ') })})` : ''}</li>`,
     )
     .join('');
   return `<section aria-labelledby="data-request"><h2 id="data-request">${t('dataTitle', { partner })}</h2>
