@@ -15,13 +15,17 @@ export interface CachedConsent {
   day: string;
   callsAtLoad: number;
   loadedAt: number;
+  /** Last time a call used it: entries idle for a while leave the cache. */
+  usedAt: number;
 }
 
 /**
- * What the bridge needs to know about consents, held briefly in memory so that a call costs no
- * consent query: an entry lives at most `ttlMs` (800 ms), so a pause or revocation made on any
- * node is enforced by every node within a second; the node that made the change forgets the entry
- * at once. A daily count is the larger of the database's count at load and this node's own count
+ * What the bridge needs to know about consents, held in memory so that a call costs no consent
+ * query. Every `refreshMs` (250 ms) one query re-reads the status, period and today's count of all
+ * the consents this node has in use; an entry not refreshed for `ttlMs` (800 ms) is read again on
+ * its next call. So a pause or revocation made on any node is enforced by every node within a
+ * second, the node that made the change forgets the entry at once, and the database sees four
+ * queries a second per node instead of one per consent and 800 ms. A daily count is the larger of the database's count at load and this node's own count
  * for the day; increments are written in batches, so with several nodes a daily limit can be
  * overrun by about one second's calls of the other nodes. One-off consents are counted atomically instead (see enforcement.ts).
  */
@@ -35,9 +39,57 @@ export interface ConsentView {
   drain(): Promise<void>;
 }
 
-export function createConsentView(database: Database, options: { ttlMs?: number } = {}): ConsentView {
+export function createConsentView(
+  database: Database,
+  options: { ttlMs?: number; refreshMs?: number; idleMs?: number } = {},
+): ConsentView {
   const ttlMs = options.ttlMs ?? 800;
+  const refreshMs = options.refreshMs ?? 250;
+  const idleMs = options.idleMs ?? 30_000;
   const cache = new Map<string, CachedConsent>();
+  let refreshing = false;
+  const refresh = async () => {
+    const now = Date.now();
+    for (const [id, entry] of cache) if (now - entry.usedAt > idleMs) cache.delete(id);
+    if (refreshing || cache.size === 0) return;
+    refreshing = true;
+    try {
+      const day = new Date(now).toISOString().slice(0, 10);
+      const ids = [...cache.keys()];
+      const rows = await database.query<{
+        id: string;
+        status: string;
+        valid_from: Date;
+        valid_until: Date;
+        calls: number | null;
+      }>(
+        `SELECT c.id, c.status, c.valid_from, c.valid_until, u.calls
+           FROM consents c LEFT JOIN consent_usage u ON u.consent_id = c.id AND u.day = $2
+          WHERE c.id = ANY($1::uuid[])`,
+        [ids, day],
+      );
+      const seen = new Set<string>();
+      for (const row of rows) {
+        seen.add(row.id);
+        const entry = cache.get(row.id);
+        // An entry loaded (or forgotten) meanwhile, or of another day, is left to its next call.
+        if (!entry || entry.day !== day || entry.loadedAt > now) continue;
+        entry.status = row.status;
+        entry.validFrom = new Date(row.valid_from);
+        entry.validUntil = new Date(row.valid_until);
+        entry.callsAtLoad = row.calls ?? 0;
+        // As fresh as the moment the query started, not when it ended.
+        entry.loadedAt = now;
+      }
+      for (const id of ids) if (!seen.has(id)) cache.delete(id);
+    } finally {
+      refreshing = false;
+    }
+  };
+  const timer = setInterval(() => {
+    refresh().catch(() => undefined);
+  }, refreshMs);
+  timer.unref();
   const local = new Map<string, number>();
   let today = '';
   const usage = createBatcher<{ id: string; day: string; nin: string; partner: string }, void>(
@@ -87,7 +139,10 @@ export function createConsentView(database: Database, options: { ttlMs?: number 
   return {
     async get(id, day) {
       const hit = cache.get(id);
-      if (hit && hit.day === day && Date.now() - hit.loadedAt < ttlMs) return hit;
+      if (hit && hit.day === day && Date.now() - hit.loadedAt < ttlMs) {
+        hit.usedAt = Date.now();
+        return hit;
+      }
       const [row] = await database.query<{
         nin: string;
         partner: string;
@@ -114,6 +169,7 @@ export function createConsentView(database: Database, options: { ttlMs?: number 
         day,
         callsAtLoad: row.calls ?? 0,
         loadedAt: Date.now(),
+        usedAt: Date.now(),
       };
       cache.set(id, loaded);
       // Calls counted here but not yet written stay counted; written ones are in callsAtLoad.
@@ -139,6 +195,9 @@ export function createConsentView(database: Database, options: { ttlMs?: number 
     forget(id) {
       cache.delete(id);
     },
-    drain: () => usage.drain(),
+    drain: () => {
+      clearInterval(timer);
+      return usage.drain();
+    },
   };
 }
