@@ -118,7 +118,9 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
         say(
           `  Try enrolment: ${url ?? config.publicUrl}/enrol with NIN ${enrolment.nin} and activation code ${enrolment.code} (${enrolment.name})`,
         );
-      say(`  Demo relying party (code flow, CIBA): ${demo.bankClient.clientId} / ${demo.bankClient.clientSecret}`);
+      say(
+        `  Demo relying party (code flow, CIBA): ${demo.bankClient.clientId} / ${demo.bankClient.clientSecret}`,
+      );
       say(
         `    redirect URI ${demo.bankClient.redirectUri}; discovery at ${url ?? config.publicUrl}/oidc/.well-known/openid-configuration`,
       );
