@@ -84,7 +84,8 @@ async function prepare(
     await api(keys.operator, 'POST', `/bridge/members/${member.id}/decision`, { decision: 'approve' });
     return member.subsystems[0]?.id ?? '';
   };
-  const bankSubsystem = await join(keys.bank, 'BTERANGA', 'kyc', 'bank-1', bankKey.publicKey);
+  // Baobab Crédit: an embedded start already onboards Banque Teranga as the demo bank.
+  const bankSubsystem = await join(keys.bank, 'BAOBAB', 'kyc', 'bank-1', bankKey.publicKey);
   const providerSubsystem = await join(
     keys.provider,
     'MJ-CJ',
@@ -115,7 +116,7 @@ async function prepareDatabase(database: Database) {
   await migrate(database);
   await seedDemoCountry(database, { profile: getCountryProfile('SN'), people: 10, seed: 'crash' });
   const orgs = await database.query<{ id: string; identifier: string }>(
-    "SELECT id, identifier FROM organisations WHERE identifier IN ('MJ-CJ', 'BTERANGA')",
+    "SELECT id, identifier FROM organisations WHERE identifier IN ('MJ-CJ', 'BAOBAB')",
   );
   const keyFor = async (roles: string[], org?: string) =>
     (
@@ -132,7 +133,7 @@ async function prepareDatabase(database: Database) {
   return {
     operator: await keyFor(['bridge:admin']),
     provider: await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'MJ-CJ')?.id),
-    bank: await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'BTERANGA')?.id),
+    bank: await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'BAOBAB')?.id),
   };
 }
 
@@ -167,7 +168,7 @@ describe.runIf(testEngines().includes('postgres'))('two bridge processes on one 
     );
     const viaB = createBridgeClient({
       bridgeUrl: b,
-      client: 'SN/COM/BTERANGA/kyc',
+      client: 'SN/COM/BAOBAB/kyc',
       keyid: 'bank-1',
       privateKey: bankKey.privateKey,
       alg: 'ed25519',
@@ -187,7 +188,7 @@ describe.runIf(testEngines().includes('postgres'))('two bridge processes on one 
     const member = (await (
       await fetch(`${a}/v1/bridge/members`, { headers: { authorization: `Bearer ${keys.operator}` } })
     ).json()) as { items: Array<{ id: string; memberId: string }> };
-    const bankMember = member.items.find((m) => m.memberId === 'SN/COM/BTERANGA');
+    const bankMember = member.items.find((m) => m.memberId === 'SN/COM/BAOBAB');
     await api(keys.operator, 'POST', `/bridge/members/${bankMember?.id}/decision`, { decision: 'suspend' });
     const suspended = await enforcedWithin();
     expect(suspended.status).toBe(403);
@@ -260,7 +261,7 @@ describe.each(testEngines())('the bridge killed with SIGKILL under load on %s', 
 
     const client = createBridgeClient({
       bridgeUrl: base,
-      client: 'SN/COM/BTERANGA/kyc',
+      client: 'SN/COM/BAOBAB/kyc',
       keyid: 'bank-1',
       privateKey: bankKey.privateKey,
       alg: 'ed25519',
