@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import type { Config } from './config.ts';
@@ -30,6 +30,7 @@ import {
   identityAdminRoutes,
   meRoutes,
   oidcRoutes,
+  registerSuperAppClient,
 } from './modules/identity/index.ts';
 import { organisationOfClient, partnerRoutes } from './modules/partners/index.ts';
 import { registriesRoutes } from './modules/registries/index.ts';
@@ -130,6 +131,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   };
   const oidcDeps = { ...ctx, publicUrl: config.publicUrl, trustProxy: config.trustProxy, dataRequests };
   const oidc = await createOidcProvider(oidcDeps);
+  await registerSuperAppClient(database, config.publicUrl);
   const limiter = createRateLimiter(database);
 
   app.addSchema(ProblemSchema);
@@ -330,8 +332,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       route.config = { ...route.config, access: 'public' };
     });
     await scope.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
-    if (indexHtml)
+    if (indexHtml) {
       await scope.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
+      // The super-app routes on the client: each of its pages is the same shell.
+      const shell = async (_request: unknown, reply: FastifyReply) =>
+        reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
+      scope.get('/app', { schema: { hide: true } }, shell);
+      scope.get('/app/*', { schema: { hide: true } }, shell);
+    }
   });
 
   app.setNotFoundHandler((request, reply) => {

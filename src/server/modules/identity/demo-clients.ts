@@ -3,23 +3,31 @@ import { superAppClientId } from './me-routes.ts';
 import { cibaGrantType, registerClient } from './oidc/provider.ts';
 
 /**
- * The relying parties every demo country has: the super-app (a public client: PKCE, no secret)
- * and a bank that logs citizens in by code flow or by "approve on your phone" (CIBA, poll).
+ * The citizen super-app, a first-party public client (PKCE, no secret) served at /app: registered
+ * at every start, following the URL the platform is reached at.
+ */
+export async function registerSuperAppClient(database: Database, publicUrl: string): Promise<void> {
+  await registerClient(database, {
+    client_id: superAppClientId,
+    client_name: 'Jokko',
+    redirect_uris: [`${publicUrl}/app/callback`],
+    post_logout_redirect_uris: [`${publicUrl}/app`],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  });
+}
+
+/**
+ * The relying parties every demo country has: the super-app and a bank that logs citizens in by
+ * code flow or by "approve on your phone" (CIBA, poll).
  */
 export async function registerDemoClients(
   database: Database,
   publicUrl: string,
   bank: { clientId: string; clientSecret: string; redirectUri: string },
 ): Promise<void> {
-  await registerClient(database, {
-    client_id: superAppClientId,
-    client_name: 'Jokko',
-    redirect_uris: [`${publicUrl}/app/callback`],
-    post_logout_redirect_uris: [`${publicUrl}/`],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-  });
+  await registerSuperAppClient(database, publicUrl);
   await registerClient(database, {
     client_id: bank.clientId,
     client_secret: bank.clientSecret,

@@ -1,0 +1,239 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultWebDir } from '../src/server/app.ts';
+import { createAuditLog } from '../src/server/modules/audit/index.ts';
+import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
+import { createAccount } from '../src/server/modules/identity/index.ts';
+import { getPerson, listPeople, seedDemoCountry } from '../src/server/modules/registries/index.ts';
+import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
+import { getCountryProfile } from '../src/shared/countries/index.ts';
+import { hasBrowser, launchBrowser } from './browser.ts';
+import { ensureWebBuild } from './server.ts';
+
+const password = 'Mafe-et-bissap-du-samedi-2026';
+/** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/superapp.test.ts refreshes the README's screenshots. */
+const shots = process.env.JOKKO_SCREENSHOTS;
+const shoot = async (page: Page, name: string) => {
+  if (shots) await page.screenshot({ path: join(shots, `app-${name}.png`) });
+};
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG 2.x A/AA rules on the page as it is; the violations' ids and targets. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run: (
+            c: unknown,
+            o: unknown,
+          ) => Promise<{
+            violations: Array<{ id: string; nodes: Array<{ target: string[] }> }>;
+            passes: unknown[];
+          }>;
+        };
+      }
+    ).axe;
+    return axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'] },
+    });
+  });
+  // A run that checked nothing would pass too: make sure rules did run and pass.
+  if (!result.passes.length) throw new Error('axe-core checked nothing');
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/**
+ * The citizen super-app at /app in Chromium on the real server: sign in through the national
+ * identity, my data, a bank's request approved then revoked, the language switched, a reload that
+ * stays signed in, no token in storage, and axe-core's WCAG checks on each screen.
+ */
+describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let nin: string;
+  let requestId: string;
+
+  beforeAll(async () => {
+    await ensureWebBuild();
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    t = await createTestApp('pglite', { PUBLIC_URL: base }, { webDir: defaultWebDir });
+    const database = t.db.database;
+    const country = getCountryProfile('SN');
+    await seedDemoCountry(database, { profile: country, people: 30, seed: 'superapp-e2e' });
+    await t.app.listen({ host: '127.0.0.1', port });
+    await publishReferenceServices(database, createAuditLog(database), {
+      instance: 'SN',
+      registriesUrl: `${base}/v1/registries`,
+    });
+    nin = (
+      await listPeople(
+        { database, audit: createAuditLog(database), country },
+        { kind: 'system', id: 't', roles: ['*'] },
+        { limit: 30 },
+      )
+    ).people.filter((p) => !p.deathDate && p.birthDate < '2006-01-01')[0]!.nin;
+    await createAccount(database, nin, password);
+
+    // A bank, admitted as a partner, asks this citizen (by NIN) for their tax status.
+    const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${base}/v1${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as Record<string, never>;
+    };
+    const applied = await post('/partners/applications', {
+      organisation: 'BAOBAB',
+      legalName: 'Baobab Crédit SA',
+      contact: { name: 'Intégration', email: 'integration@baobab.example' },
+      purpose: 'Credit assessment with the citizen’s consent, for the super-app test.',
+      services: ['SN/GOV/DGID/registries/tax-records/v1'],
+      subsystemCode: 'credit',
+      keys: [
+        {
+          keyid: 'credit-1',
+          alg: 'ed25519',
+          publicKeyJwk: generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }),
+        },
+      ],
+      redirectUris: ['http://localhost:4999/callback'],
+    });
+    const application = applied.application as unknown as { id: string };
+    const operator = await t.keyFor({ kind: 'operator', roles: ['partners:admin'] });
+    await post(
+      `/partners/applications/${application.id}/decision`,
+      { decision: 'approve' },
+      { authorization: `Bearer ${operator}` },
+    );
+    const credentials = (await post(
+      `/partners/applications/${application.id}/credentials`,
+      {},
+      { 'x-application-token': String(applied.token) },
+    )) as unknown as {
+      apiKey: string;
+      bridge: { subsystemId: string };
+    };
+    const request = (await post(
+      '/consents/requests',
+      {
+        partnerSubsystemId: credentials.bridge.subsystemId,
+        nin,
+        services: ['SN/GOV/DGID/registries/tax-records/v1'],
+        purpose: 'credit-assessment',
+        validDays: 30,
+        frequency: { type: 'recurring', perDay: 5 },
+        dataLifeDays: 90,
+      },
+      { authorization: `Bearer ${credentials.apiKey}` },
+    )) as unknown as { id: string };
+    requestId = request.id;
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.dispose();
+  });
+
+  it('signs in, shows my data, approves then revokes a consent, switches language, stays signed in on reload', async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-SN' });
+    const page = await context.newPage();
+    const violations: Record<string, string[]> = {};
+    const tab = (name: string) => page.getByRole('navigation').getByRole('link', { name, exact: true });
+
+    await page.goto(`${base}/app`);
+    // No identity session yet: the silent attempt comes back, and the sign-in screen shows.
+    await page.getByRole('heading', { name: 'Bienvenue dans Jokko' }).waitFor();
+    await shoot(page, 'signin');
+    violations.signIn = await accessibilityViolations(page);
+    await page.getByRole('button', { name: 'Se connecter avec mon NIN' }).click();
+    await page.getByLabel('Numéro d’identification national (NIN)').fill(nin);
+    await page.getByLabel('Mot de passe').fill(password);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('button', { name: 'Autoriser' }).click();
+
+    const person = await getPerson(
+      { database: t.db.database, audit: createAuditLog(t.db.database), country: getCountryProfile('SN') },
+      { kind: 'system', id: 't', roles: ['*'] },
+      nin,
+    );
+    await page.getByRole('heading', { name: `Bonjour ${person.givenNames}` }).waitFor();
+    await page.getByText('1 demande d’accès à vos données attend votre réponse').waitFor();
+    await shoot(page, 'home');
+    violations.home = await accessibilityViolations(page);
+    // The token lives in memory only.
+    const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+    expect(storage).not.toMatch(/token|eyJ/i);
+
+    await tab('Mes données').click();
+    await page.getByRole('heading', { name: 'Mes données' }).waitFor();
+    await page.getByText(person.familyName, { exact: true }).waitFor();
+    expect(await page.getByText(nin, { exact: true }).count()).toBe(1);
+    await shoot(page, 'data');
+    violations.data = await accessibilityViolations(page);
+
+    await tab('Accords').click();
+    await page.getByRole('heading', { name: 'BAOBAB · credit demande à lire vos données' }).waitFor();
+    expect(await page.getByText('Situation fiscale (DGID)').count()).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Accepter' }).click();
+    await page.getByText('Accord donné.').waitFor();
+    await page.getByText('Actif', { exact: true }).waitFor();
+    await shoot(page, 'consents');
+    violations.consents = await accessibilityViolations(page);
+    await page.getByRole('button', { name: 'Retirer l’accord' }).click();
+    await page.getByRole('button', { name: 'Confirmer le retrait' }).click();
+    await page.getByText('Retiré', { exact: true }).waitFor();
+    const [consent] = await t.db.database.query<{ status: string }>(
+      'SELECT c.status FROM consents c JOIN consent_requests r ON r.consent_id = c.id WHERE r.id = $1',
+      [requestId],
+    );
+    expect(consent?.status).toBe('REVOKED');
+
+    await tab('Consultations').click();
+    await page.getByRole('heading', { name: 'Qui a consulté mes données' }).waitFor();
+    await shoot(page, 'tracker');
+    violations.tracker = await accessibilityViolations(page);
+
+    // Every visible string changes with the language, and no translation key shows.
+    await tab('Réglages').click();
+    await page.getByRole('heading', { name: 'Réglages' }).waitFor();
+    await shoot(page, 'settings');
+    violations.settings = await accessibilityViolations(page);
+    const french = await page.locator('body').innerText();
+    await page.getByLabel('Langue').first().selectOption('en');
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    const english = await page.locator('body').innerText();
+    expect(english).not.toMatch(/superapp\.|\{\{/);
+    const frenchLines = new Set(
+      french
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
+    const unchanged = english
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /\p{L}/u.test(l) && frenchLines.has(l));
+    // Only names stay the same (the brand, the language names); icons carry no words.
+    expect(unchanged.filter((l) => !['Jokko', 'Français', 'Wolof', 'English'].includes(l))).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+
+    // A reload keeps the citizen signed in (silent sign-in on the identity session).
+    await page.reload();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await tab('My data').click();
+    await page.getByText(person.familyName, { exact: true }).waitFor();
+
+    for (const [screen, found] of Object.entries(violations)) expect(found, screen).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,120 @@
+import { lazy, type ReactNode, Suspense, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type Language, languages, setLanguage } from '../i18n/index.ts';
+import { completeSignIn, signIn, silentTried, token } from './auth.ts';
+import { navigate, type Route, useRoute } from './router.ts';
+import './app.css';
+
+// Each screen is its own chunk, loaded when first opened.
+const screens: Record<Route, ReturnType<typeof lazy>> = {
+  '': lazy(() => import('./screens/Home.tsx')),
+  data: lazy(() => import('./screens/MyData.tsx')),
+  consents: lazy(() => import('./screens/Consents.tsx')),
+  tracker: lazy(() => import('./screens/Tracker.tsx')),
+  settings: lazy(() => import('./screens/Settings.tsx')),
+};
+const nav: Array<{ route: Route; key: string; icon: string }> = [
+  { route: '', key: 'home', icon: '⌂' },
+  { route: 'data', key: 'data', icon: '☰' },
+  { route: 'consents', key: 'consents', icon: '✓' },
+  { route: 'tracker', key: 'tracker', icon: '◎' },
+  { route: 'settings', key: 'settings', icon: '⚙' },
+];
+
+type State = { kind: 'starting' } | { kind: 'signed-out'; error?: string } | { kind: 'signed-in' };
+
+export default function App() {
+  const { t, i18n } = useTranslation();
+  const route = useRoute();
+  const [state, setState] = useState<State>({ kind: 'starting' });
+
+  useEffect(() => {
+    if (token()) return setState({ kind: 'signed-in' });
+    if (location.pathname === '/app/callback') {
+      void completeSignIn().then((outcome) => {
+        if (outcome.ok) {
+          history.replaceState(null, '', outcome.returnTo === '/app/callback' ? '/app' : outcome.returnTo);
+          dispatchEvent(new PopStateEvent('popstate'));
+          setState({ kind: 'signed-in' });
+        } else {
+          history.replaceState(null, '', '/app');
+          setState({
+            kind: 'signed-out',
+            ...(outcome.error === 'login_required' ? {} : { error: outcome.error }),
+          });
+        }
+      });
+      return;
+    }
+    // No token in memory: an identity session may still exist; ask once, without a page.
+    if (!silentTried()) void signIn({ silent: true });
+    else setState({ kind: 'signed-out' });
+  }, []);
+
+  const Screen = screens[route];
+  return (
+    <div className="app">
+      <a className="skip" href="#main">
+        {t('app.skipToContent')}
+      </a>
+      <header className="app-header">
+        <span className="brand-name">{t('app.name')}</span>
+        <label className="language">
+          <span>{t('language.label')}</span>
+          <select value={i18n.language} onChange={(e) => setLanguage(e.target.value as Language)}>
+            {languages.map((l) => (
+              <option key={l.code} value={l.code} lang={l.code}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </header>
+      <main id="main" className="app-main">
+        {state.kind === 'starting' && <p aria-live="polite">{t('superapp.loading')}</p>}
+        {state.kind === 'signed-out' && <SignIn error={state.error} />}
+        {state.kind === 'signed-in' && (
+          <Suspense fallback={<p aria-live="polite">{t('superapp.loading')}</p>}>
+            <Screen />
+          </Suspense>
+        )}
+      </main>
+      {state.kind === 'signed-in' && (
+        <nav className="tabs" aria-label={t('superapp.nav.label')}>
+          {nav.map((n) => (
+            <a
+              key={n.key}
+              href={n.route ? `/app/${n.route}` : '/app'}
+              aria-current={route === n.route ? 'page' : undefined}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(n.route);
+              }}
+            >
+              <span aria-hidden="true">{n.icon}</span>
+              {t(`superapp.nav.${n.key}`)}
+            </a>
+          ))}
+        </nav>
+      )}
+    </div>
+  );
+}
+
+function SignIn({ error }: { error?: string | undefined }): ReactNode {
+  const { t, i18n } = useTranslation();
+  return (
+    <section className="card signin" aria-labelledby="signin-title">
+      <h1 id="signin-title">{t('superapp.signIn.title')}</h1>
+      <p>{t('superapp.signIn.intro')}</p>
+      {error && (
+        <p role="alert" className="alert">
+          {t('superapp.signIn.failed')}
+        </p>
+      )}
+      <button type="button" className="primary" onClick={() => void signIn({ lang: i18n.language })}>
+        {t('superapp.signIn.button')}
+      </button>
+    </section>
+  );
+}

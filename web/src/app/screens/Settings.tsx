@@ -1,0 +1,52 @@
+import { useTranslation } from 'react-i18next';
+import { type Language, languages, setLanguage } from '../../i18n/index.ts';
+import { formatDate } from '../format.ts';
+import { SignOutButton } from '../SignOut.tsx';
+import { useApi } from '../useApi.ts';
+
+interface Factor {
+  id: string;
+  kind: string;
+  name: string;
+  createdAt: string;
+}
+
+export default function Settings() {
+  const { t, i18n } = useTranslation();
+  const me = useApi<{ factors: Factor[] }>('/me');
+  return (
+    <>
+      <h1>{t('superapp.settings.title')}</h1>
+      <section className="card" aria-labelledby="lang-title">
+        <h2 id="lang-title">{t('superapp.settings.language')}</h2>
+        <fieldset className="choices">
+          <legend className="visually-hidden">{t('superapp.settings.language')}</legend>
+          {languages.map((l) => (
+            <label key={l.code} lang={l.code}>
+              <input
+                type="radio"
+                name="language"
+                checked={i18n.language === l.code}
+                onChange={() => setLanguage(l.code as Language)}
+              />
+              {l.name}
+            </label>
+          ))}
+        </fieldset>
+      </section>
+      <section className="card" aria-labelledby="security-title">
+        <h2 id="security-title">{t('superapp.settings.security')}</h2>
+        <ul>
+          {me.data?.factors.map((f) => (
+            <li key={f.id}>
+              {t(`superapp.settings.factor.${f.kind}`, { defaultValue: f.kind })}
+              {f.name ? ` — ${f.name}` : ''} <small>{formatDate(f.createdAt)}</small>
+            </li>
+          ))}
+        </ul>
+        {me.data?.factors.length === 0 && <p>{t('superapp.settings.noFactor')}</p>}
+      </section>
+      <SignOutButton />
+    </>
+  );
+}
