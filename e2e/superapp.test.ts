@@ -8,7 +8,12 @@ import { defaultWebDir } from '../src/server/app.ts';
 import { createAuditLog } from '../src/server/modules/audit/index.ts';
 import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
 import { createAccount } from '../src/server/modules/identity/index.ts';
-import { getPerson, listPeople, seedDemoCountry } from '../src/server/modules/registries/index.ts';
+import {
+  getPerson,
+  listMyRecords,
+  listPeople,
+  seedDemoCountry,
+} from '../src/server/modules/registries/index.ts';
 import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { hasBrowser, launchBrowser } from './browser.ts';
@@ -178,6 +183,20 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await page.getByRole('heading', { name: 'Mes données' }).waitFor();
     await page.getByText(person.familyName, { exact: true }).waitFor();
     expect(await page.getByText(nin, { exact: true }).count()).toBe(1);
+    // Every other register that holds something in the citizen's name, each with its administration.
+    const groups = await listMyRecords(
+      { database: t.db.database, audit: createAuditLog(t.db.database), country: getCountryProfile('SN') },
+      { kind: 'system', id: 't', roles: ['*'] },
+      nin,
+    );
+    await page.getByRole('heading', { name: 'Dans les autres registres' }).waitFor();
+    await page
+      .locator('.records')
+      .first()
+      .waitFor({ state: groups.length ? 'visible' : 'detached' });
+    expect(await page.locator('.records').count()).toBe(groups.length);
+    for (const g of groups)
+      await page.getByText(`Source : ${g.owner.name}`, { exact: true }).first().waitFor();
     await shoot(page, 'data');
     violations.data = await accessibilityViolations(page);
 
@@ -232,6 +251,8 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     await tab('My data').click();
     await page.getByText(person.familyName, { exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'In the other registers' }).waitFor();
+    expect(await page.locator('body').innerText()).not.toMatch(/superapp\.|\{\{/);
 
     for (const [screen, found] of Object.entries(violations)) expect(found, screen).toEqual([]);
     await context.close();

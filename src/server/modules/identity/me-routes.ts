@@ -5,7 +5,7 @@ import { type Static, Type } from 'typebox';
 import type { Actor } from '../../platform/actor.ts';
 import { forbidden, notFound, Problem } from '../../platform/http/problems.ts';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
-import { getPerson } from '../registries/index.ts';
+import { getPerson, listMyRecords } from '../registries/index.ts';
 import {
   assuranceOf,
   finishPasskeyAuthentication,
@@ -29,8 +29,7 @@ const requireCitizen = (request: FastifyRequest): Actor & { nin: string } => {
 
 const requireSuperApp = (request: FastifyRequest) => {
   const actor = requireCitizen(request);
-  if (actor.clientId !== superAppClientId)
-    throw forbidden('approvals and security settings are changed from the Jokko app only');
+  if (actor.clientId !== superAppClientId) throw forbidden('this is done from the Jokko app only');
   return actor;
 };
 
@@ -94,6 +93,27 @@ export async function meRoutes(
         person,
         factors: await listFactors(deps.database, actor.id),
       };
+    },
+  );
+
+  app.get(
+    '/me/records',
+    citizenRoute('Everything the registries hold about me, by registry and owning administration', {
+      response: {
+        200: Type.Object({
+          items: Type.Array(
+            Type.Object({
+              registry: Type.String(),
+              owner: Type.Object({ identifier: Type.String(), name: Type.String() }),
+              records: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+            }),
+          ),
+        }),
+      },
+    }),
+    async (request) => {
+      const actor = requireSuperApp(request);
+      return { items: await listMyRecords(deps, actor, actor.nin, originOf(request)) };
     },
   );
 

@@ -3,9 +3,11 @@ export {
   getFamily,
   getOrganisation,
   getPerson,
+  listMyRecords,
   listOrganisations,
   listPeople,
   listRecords,
+  type MyRecords,
   type Person,
   registryStats,
 } from './registries.ts';

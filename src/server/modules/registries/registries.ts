@@ -200,3 +200,40 @@ export async function registryStats(deps: RegistriesDeps, actor: Actor) {
   authorize(actor, canReadRegistries, undefined, 'read the registries');
   return countRegistries(deps.database.db);
 }
+
+export interface MyRecords {
+  registry: RecordKind;
+  owner: { identifier: string; name: string };
+  records: Array<Record<string, unknown>>;
+}
+
+/**
+ * Everything the registries hold about the citizen themself, grouped by registry with the
+ * administration that owns it: what "My data" shows. One audit record for the whole read.
+ */
+export async function listMyRecords(
+  deps: RegistriesDeps,
+  actor: Actor,
+  nin: string,
+  origin?: RequestOrigin,
+): Promise<MyRecords[]> {
+  const id = checkedNin(deps.country, nin);
+  authorize(actor, canReadPerson, id, 'read these records');
+  await requirePerson(deps, actor, id, 'registries.records.read', origin);
+  const owners = await deps.database.query<{ code: string; identifier: string; name: string }>(
+    'SELECT r.code, o.identifier, o.name FROM registries r JOIN organisations o ON o.id = r.owner_id',
+  );
+  const groups: MyRecords[] = [];
+  for (const kind of Object.keys(recordQueries) as RecordKind[]) {
+    const owner = owners.find((o) => o.code === kind);
+    const rows = (await recordQueries[kind](deps.database.db, id)) as Array<Record<string, unknown>>;
+    if (owner && rows.length)
+      groups.push({
+        registry: kind,
+        owner: { identifier: owner.identifier, name: owner.name },
+        records: rows,
+      });
+  }
+  await recordRead(deps, actor, 'registries.records.read', id, origin);
+  return groups;
+}

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { formatDate } from '../format.ts';
+import { formatDate, formatMoney } from '../format.ts';
 import { ProblemAlert } from '../Problem.tsx';
 import { useApi } from '../useApi.ts';
 
@@ -17,10 +17,31 @@ interface Person {
   email: string | null;
 }
 
-/** What the population register holds about me, with its source. */
+interface Group {
+  registry: string;
+  owner: { identifier: string; name: string };
+  records: Array<Record<string, unknown>>;
+}
+
+const moneyFields = new Set(['declaredIncome', 'taxDue', 'taxPaid', 'monthlyPension']);
+
+/** A record's values as the sentences show them: dates and amounts in the page's language. */
+function displayed(record: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(record).map(([k, v]) => {
+      if (moneyFields.has(k) && typeof v === 'number') return [k, formatMoney(v)];
+      if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) return [k, formatDate(v)];
+      if (Array.isArray(v)) return [k, v.join(', ')];
+      return [k, String(v ?? '')];
+    }),
+  );
+}
+
+/** What the registries hold about me, grouped by register, each with the administration it comes from. */
 export default function MyData() {
   const { t } = useTranslation();
   const me = useApi<{ person: Person }>('/me');
+  const records = useApi<{ items: Group[] }>('/me/records');
   const p = me.data?.person;
   const row = (label: string, value: string | null | undefined) => (
     <div className="row" key={label}>
@@ -55,6 +76,28 @@ export default function MyData() {
           </dl>
         </section>
       )}
+      <h2>{t('superapp.records.heading')}</h2>
+      {records.error && <ProblemAlert error={records.error} />}
+      {records.data?.items.length === 0 && <p>{t('superapp.records.none')}</p>}
+      {records.data?.items.map((g) => (
+        <section key={g.registry} className="card" aria-labelledby={`reg-${g.registry}`}>
+          <h3 id={`reg-${g.registry}`}>{t(`superapp.registries.${g.registry}`)}</h3>
+          <p className="source">{t('superapp.records.source', { owner: g.owner.name })}</p>
+          <ul className="records">
+            {g.records.map((r, i) => {
+              const values = displayed(r);
+              return (
+                // biome-ignore lint/suspicious/noArrayIndexKey: records have no common id; the order is stable
+                <li key={i}>
+                  <strong>{t(`superapp.records.${g.registry}.title`, values)}</strong>
+                  <br />
+                  <span>{t(`superapp.records.${g.registry}.detail`, values)}</span>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      ))}
     </>
   );
 }
