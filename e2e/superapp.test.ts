@@ -149,7 +149,7 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await t?.dispose();
   });
 
-  it('signs in, shows my data, approves then revokes a consent, switches language, stays signed in on reload', async () => {
+  it('signs in, shows my data, approves then revokes a consent, switches language, stays signed in on reload, opens offline', async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-SN' });
     const page = await context.newPage();
     const violations: Record<string, string[]> = {};
@@ -253,6 +253,20 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await page.getByText(person.familyName, { exact: true }).waitFor();
     await page.getByRole('heading', { name: 'In the other registers' }).waitFor();
     expect(await page.locator('body').innerText()).not.toMatch(/superapp\.|\{\{/);
+
+    // Offline: once the service worker controls the app, what was loaded opens without a network.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await page.reload();
+    await page.getByText(person.familyName, { exact: true }).waitFor();
+    await page.locator('.records, h2').last().waitFor();
+    await context.setOffline(true);
+    await page.reload();
+    await page.getByText('Offline: you are seeing the data already loaded on this phone.').waitFor();
+    await page.getByText(person.familyName, { exact: true }).waitFor();
+    expect(await page.locator('.records').count()).toBe(groups.length);
+    await context.setOffline(false);
 
     for (const [screen, found] of Object.entries(violations)) expect(found, screen).toEqual([]);
     await context.close();

@@ -11,6 +11,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,
     sourcemap: false,
+    // Read by the service worker (web/public/sw.js) to cache every asset at install.
+    manifest: 'asset-manifest.json',
   },
   server: {
     proxy: {

@@ -21,7 +21,12 @@ const nav: Array<{ route: Route; key: string; icon: string }> = [
   { route: 'settings', key: 'settings', icon: '⚙' },
 ];
 
-type State = { kind: 'starting' } | { kind: 'signed-out'; error?: string } | { kind: 'signed-in' };
+type State =
+  | { kind: 'starting' }
+  | { kind: 'signed-out'; error?: string }
+  | { kind: 'signed-in' }
+  /** No network and no session: what was already loaded, from the service worker's cache. */
+  | { kind: 'offline' };
 
 export default function App() {
   const { t, i18n } = useTranslation();
@@ -29,7 +34,9 @@ export default function App() {
   const [state, setState] = useState<State>({ kind: 'starting' });
 
   useEffect(() => {
+    void navigator.serviceWorker?.register('/sw.js').catch(() => undefined);
     if (token()) return setState({ kind: 'signed-in' });
+    if (!navigator.onLine) return setState({ kind: 'offline' });
     if (location.pathname === '/app/callback') {
       void completeSignIn().then((outcome) => {
         if (outcome.ok) {
@@ -73,13 +80,18 @@ export default function App() {
       <main id="main" className="app-main">
         {state.kind === 'starting' && <p aria-live="polite">{t('superapp.loading')}</p>}
         {state.kind === 'signed-out' && <SignIn error={state.error} />}
-        {state.kind === 'signed-in' && (
+        {state.kind === 'offline' && (
+          <p role="status" className="status">
+            {t('superapp.offline')}
+          </p>
+        )}
+        {(state.kind === 'signed-in' || state.kind === 'offline') && (
           <Suspense fallback={<p aria-live="polite">{t('superapp.loading')}</p>}>
             <Screen />
           </Suspense>
         )}
       </main>
-      {state.kind === 'signed-in' && (
+      {(state.kind === 'signed-in' || state.kind === 'offline') && (
         <nav className="tabs" aria-label={t('superapp.nav.label')}>
           {nav.map((n) => (
             <a

@@ -95,6 +95,8 @@ export const silentTried = (): boolean => sessionStorage.getItem(silentKey) === 
 
 export function signOut(): void {
   accessToken = undefined;
+  // The data kept for offline use goes with the session.
+  navigator.serviceWorker?.controller?.postMessage('sign-out');
   sessionStorage.setItem(silentKey, '1');
   location.assign(
     `${issuer().href}/session/end?client_id=${clientId}&post_logout_redirect_uri=${encodeURIComponent(`${location.origin}/app`)}`,
