@@ -156,7 +156,7 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     const tab = (name: string) => page.getByRole('navigation').getByRole('link', { name, exact: true });
 
     await page.goto(`${base}/app`);
-    // No identity session yet: the silent attempt comes back, and the sign-in screen shows.
+    // A first visit: the sign-in screen at once, no round trip to the identity provider.
     await page.getByRole('heading', { name: 'Bienvenue dans Jokko' }).waitFor();
     await shoot(page, 'signin');
     violations.signIn = await accessibilityViolations(page);
@@ -178,6 +178,7 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     // The token lives in memory only.
     const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
     expect(storage).not.toMatch(/token|eyJ/i);
+    expect(JSON.parse(storage)).toEqual({ 'jokko.returning': '1' });
 
     await tab('Mes données').click();
     await page.getByRole('heading', { name: 'Mes données' }).waitFor();

@@ -1,7 +1,7 @@
 import { lazy, type ReactNode, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Language, languages, setLanguage } from '../i18n/index.ts';
-import { completeSignIn, signIn, silentTried, token } from './auth.ts';
+import { completeSignIn, signIn, token, trySilently } from './auth.ts';
 import { navigate, type Route, useRoute } from './router.ts';
 import './app.css';
 
@@ -54,7 +54,7 @@ export default function App() {
       return;
     }
     // No token in memory: an identity session may still exist; ask once, without a page.
-    if (!silentTried()) void signIn({ silent: true });
+    if (trySilently()) void signIn({ silent: true });
     else setState({ kind: 'signed-out' });
   }, []);
 

@@ -10,6 +10,8 @@ const clientId = 'jokko-app';
 const client: oauth.Client = { client_id: clientId };
 const pendingKey = 'jokko.signin';
 const silentKey = 'jokko.silent';
+/** Set once this browser has signed in (a flag, not a credential): only then is a silent sign-in tried. */
+const returningKey = 'jokko.returning';
 const issuer = () => new URL(`${location.origin}/oidc`);
 const redirectUri = () => `${location.origin}/app/callback`;
 // Development and the demo run on http://localhost; production is https.
@@ -83,6 +85,7 @@ export async function completeSignIn(): Promise<CallbackOutcome> {
     const result = await oauth.processAuthorizationCodeResponse(as, client, response);
     accessToken = result.access_token;
     sessionStorage.removeItem(silentKey);
+    localStorage.setItem(returningKey, '1');
     return { ok: true, returnTo: pending.returnTo.startsWith('/app') ? pending.returnTo : '/app' };
   } catch (err) {
     if (err instanceof oauth.AuthorizationResponseError) return { ok: false, error: err.error };
@@ -90,11 +93,16 @@ export async function completeSignIn(): Promise<CallbackOutcome> {
   }
 }
 
-/** True once a silent attempt was made in this tab and found no session (no loop of redirects). */
-export const silentTried = (): boolean => sessionStorage.getItem(silentKey) === '1';
+/**
+ * Whether to try a silent sign-in: only in a browser that signed in before (a first visit shows the
+ * sign-in screen at once, without a round trip), and once per tab (no loop of redirects).
+ */
+export const trySilently = (): boolean =>
+  localStorage.getItem(returningKey) === '1' && sessionStorage.getItem(silentKey) !== '1';
 
 export function signOut(): void {
   accessToken = undefined;
+  localStorage.removeItem(returningKey);
   // The data kept for offline use goes with the session.
   navigator.serviceWorker?.controller?.postMessage('sign-out');
   sessionStorage.setItem(silentKey, '1');
