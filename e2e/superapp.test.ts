@@ -218,6 +218,12 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     );
     expect(consent?.status).toBe('REVOKED');
 
+    await tab('Messages').click();
+    await page.getByRole('heading', { name: 'Mes messages' }).waitFor();
+    await page.getByText('BAOBAB · credit demande à lire vos données : répondez dans Accords').waitFor();
+    await shoot(page, 'inbox');
+    violations.inbox = await accessibilityViolations(page);
+
     await tab('Consultations').click();
     await page.getByRole('heading', { name: 'Qui a consulté mes données' }).waitFor();
     await shoot(page, 'tracker');

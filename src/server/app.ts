@@ -32,6 +32,7 @@ import {
   oidcRoutes,
   registerSuperAppClient,
 } from './modules/identity/index.ts';
+import { notifyRoutes } from './modules/notify/index.ts';
 import { organisationOfClient, partnerRoutes } from './modules/partners/index.ts';
 import { registriesRoutes } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
@@ -308,6 +309,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     consent: createConsentHook(database, clock, consentView),
   });
   await app.register(consentRoutes, { prefix: '/v1', deps: consentDeps });
+  await app.register(notifyRoutes, { prefix: '/v1', database });
   app.addHook('onClose', async () => bridge.close());
   await app.register(bridgeRoutes, { prefix: '/v1', deps: bridge.catalogue });
   await app.register(partnerRoutes, {

@@ -5,7 +5,13 @@
 const version = 'v1';
 const shellCache = `jokko-shell-${version}`;
 const dataCache = 'jokko-data';
-const offlineData = ['/v1/me', '/v1/me/records', '/v1/me/consents', '/v1/me/consent-requests'];
+const offlineData = [
+  '/v1/me',
+  '/v1/me/records',
+  '/v1/me/consents',
+  '/v1/me/consent-requests',
+  '/v1/me/inbox',
+];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

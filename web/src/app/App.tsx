@@ -11,6 +11,7 @@ const screens: Record<Route, ReturnType<typeof lazy>> = {
   data: lazy(() => import('./screens/MyData.tsx')),
   consents: lazy(() => import('./screens/Consents.tsx')),
   tracker: lazy(() => import('./screens/Tracker.tsx')),
+  inbox: lazy(() => import('./screens/Inbox.tsx')),
   settings: lazy(() => import('./screens/Settings.tsx')),
 };
 const nav: Array<{ route: Route; key: string; icon: string }> = [
@@ -18,6 +19,7 @@ const nav: Array<{ route: Route; key: string; icon: string }> = [
   { route: 'data', key: 'data', icon: '☰' },
   { route: 'consents', key: 'consents', icon: '✓' },
   { route: 'tracker', key: 'tracker', icon: '◎' },
+  { route: 'inbox', key: 'inbox', icon: '✉' },
   { route: 'settings', key: 'settings', icon: '⚙' },
 ];
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 
 /** The super-app's few routes, in the path after /app. */
-export const routes = ['', 'data', 'consents', 'tracker', 'settings'] as const;
+export const routes = ['', 'data', 'consents', 'tracker', 'inbox', 'settings'] as const;
 export type Route = (typeof routes)[number];
 
 const current = (): Route => {

@@ -1,0 +1,2 @@
+export { type InboxMessage, inboxTemplates, listInbox } from './inbox.ts';
+export { notifyRoutes } from './routes.ts';
