@@ -2,12 +2,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWebDir } from '../src/server/app.ts';
 import { createAuditLog } from '../src/server/modules/audit/index.ts';
 import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
-import { createAccount } from '../src/server/modules/identity/index.ts';
+import { cibaGrantType, createAccount, registerClient } from '../src/server/modules/identity/index.ts';
 import {
   getPerson,
   listMyRecords,
@@ -20,12 +21,22 @@ import { hasBrowser, launchBrowser } from './browser.ts';
 import { ensureWebBuild } from './server.ts';
 
 const password = 'Mafe-et-bissap-du-samedi-2026';
+const counterSecret = 'a-long-random-secret-for-the-bank-counter-0123';
 /** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/superapp.test.ts refreshes the README's screenshots. */
 const shots = process.env.JOKKO_SCREENSHOTS;
 const shoot = async (page: Page, name: string) => {
   if (shots) await page.screenshot({ path: join(shots, `app-${name}.png`) });
 };
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The identity provider's consent page shows on the first sign-in to the app only. */
+async function allowIfAsked(page: Page): Promise<void> {
+  const allow = page.getByRole('button', { name: 'Autoriser' });
+  const hello = page.getByRole('heading', { name: /^Bonjour / });
+  await Promise.race([allow.waitFor(), hello.waitFor()]);
+  if (await allow.isVisible()) await allow.click();
+  await hello.waitFor();
+}
 
 /** axe-core's WCAG 2.x A/AA rules on the page as it is; the violations' ids and targets. */
 async function accessibilityViolations(page: Page): Promise<string[]> {
@@ -224,7 +235,7 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await shoot(page, 'inbox');
     violations.inbox = await accessibilityViolations(page);
 
-    await tab('Consultations').click();
+    await tab('Accès').click();
     await page.getByRole('heading', { name: 'Qui a consulté mes données' }).waitFor();
     await shoot(page, 'tracker');
     violations.tracker = await accessibilityViolations(page);
@@ -276,6 +287,80 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await context.setOffline(false);
 
     for (const [screen, found] of Object.entries(violations)) expect(found, screen).toEqual([]);
+    await context.close();
+  });
+
+  it('adds a passkey, approves with it a sign-in that a bank started at its counter (CIBA), and signs in with it', async () => {
+    await registerClient(t.db.database, {
+      client_id: 'teranga-counter',
+      client_secret: counterSecret,
+      client_name: 'Banque Teranga — guichet',
+      grant_types: [cibaGrantType],
+      response_types: [],
+      redirect_uris: [],
+      backchannel_token_delivery_mode: 'poll',
+    });
+    const bank = await client.discovery(
+      new URL(`${base}/oidc`),
+      'teranga-counter',
+      counterSecret,
+      undefined,
+      {
+        execute: [client.allowInsecureRequests],
+      },
+    );
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-SN' });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    const tab = (name: string) => page.getByRole('navigation').getByRole('link', { name, exact: true });
+    await page.goto(`${base}/app`);
+    await page.getByRole('button', { name: 'Se connecter avec mon NIN' }).click();
+    await page.getByLabel('Numéro d’identification national (NIN)').fill(nin);
+    await page.getByLabel('Mot de passe').fill(password);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await allowIfAsked(page);
+    await tab('Réglages').click();
+    await page.getByLabel('Nom de ce téléphone').fill('Téléphone de test');
+    await page.getByRole('button', { name: 'Ajouter une clé d’accès' }).click();
+    await page.getByText('Clé d’accès ajoutée.').waitFor();
+    await page.getByText('Clé d’accès — Téléphone de test').waitFor();
+
+    // At the counter, the bank starts the sign-in; the citizen compares the code and approves.
+    const started = await client.initiateBackchannelAuthentication(bank, {
+      scope: 'openid',
+      login_hint: nin,
+      binding_message: 'TERANGA 4821',
+    });
+    await tab('Accueil').click();
+    await page.getByRole('heading', { name: 'Banque Teranga — guichet veut vous connecter' }).waitFor();
+    expect(await page.locator('.binding').innerText()).toBe('TERANGA 4821');
+    await shoot(page, 'approval');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Approuver avec ma clé d’accès' }).click();
+    await page.getByText('Connexion à Banque Teranga — guichet approuvée.').waitFor();
+    const tokens = await client.pollBackchannelAuthenticationGrant(bank, started);
+    expect(tokens.claims()?.acr).toBe('high');
+
+    // Signed out, the citizen signs in again with the passkey alone.
+    await tab('Réglages').click();
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.getByRole('heading', { name: 'Se déconnecter de Jokko' }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Me déconnecter' }).click();
+    await page.getByRole('button', { name: 'Se connecter avec mon NIN' }).click();
+    await page.getByRole('button', { name: 'Utiliser une clé d’accès' }).click();
+    await allowIfAsked(page);
     await context.close();
   });
 });

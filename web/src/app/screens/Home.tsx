@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { ProblemAlert } from '../Problem.tsx';
 import { navigate } from '../router.ts';
 import { useApi } from '../useApi.ts';
+import { Approvals } from './Approvals.tsx';
 
 interface Me {
   person: { givenNames: string; familyName: string };
@@ -18,6 +19,7 @@ export default function Home() {
         {me.data ? t('superapp.home.hello', { name: me.data.person.givenNames }) : t('superapp.home.title')}
       </h1>
       {me.error && <ProblemAlert error={me.error} />}
+      <Approvals />
       <section className="card" aria-labelledby="attention">
         <h2 id="attention">{t('superapp.home.attention')}</h2>
         {pending > 0 ? (

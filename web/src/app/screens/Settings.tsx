@@ -3,6 +3,7 @@ import { type Language, languages, setLanguage } from '../../i18n/index.ts';
 import { formatDate } from '../format.ts';
 import { SignOutButton } from '../SignOut.tsx';
 import { useApi } from '../useApi.ts';
+import { AddPasskey } from './Passkeys.tsx';
 
 interface Factor {
   id: string;
@@ -45,6 +46,7 @@ export default function Settings() {
           ))}
         </ul>
         {me.data?.factors.length === 0 && <p>{t('superapp.settings.noFactor')}</p>}
+        <AddPasskey onAdded={() => void me.reload()} />
       </section>
       <SignOutButton />
     </>

@@ -70,6 +70,11 @@ const fr = {
   scope_nin: 'votre NIN',
   scope_offline_access: 'ces données sans vous le redemander, jusqu’à révocation',
   scope_openid: 'votre identifiant',
+  logoutTitle: 'Se déconnecter de Jokko',
+  logoutAsk: 'Voulez-vous fermer votre session sur cet appareil ?',
+  logoutYes: 'Me déconnecter',
+  logoutNo: 'Rester connecté',
+  loggedOut: 'Vous êtes déconnecté.',
   dataTitle: '{partner} demande aussi des données que l’État détient sur vous',
   dataPurpose: 'Pour : {purpose}',
   dataItems: 'Données demandées, lues via la Passerelle numérique :',
@@ -142,6 +147,11 @@ const wo: Strings = {
   scope_nin: 'sa NIN',
   scope_offline_access: 'xibaar yii te du la ko laajaat, ba nga koy dindi',
   scope_openid: 'sa identifiant',
+  logoutTitle: 'Génn Jokko',
+  logoutAsk: 'Ndax danga bëgg a tëj sa session ci jumtukaay bii?',
+  logoutYes: 'Génn',
+  logoutNo: 'Des fi',
+  loggedOut: 'Génn nga.',
   dataTitle: '{partner} dafay laaj itam xibaar yu Nguur gi am ci yow',
   dataPurpose: 'Ngir : {purpose}',
   dataItems: 'Xibaar yi ñu laaj, ñuy jàng ci Passerelle numérique bi :',
@@ -214,6 +224,11 @@ const en: Strings = {
   scope_nin: 'your NIN',
   scope_offline_access: 'this data without asking you again, until you revoke it',
   scope_openid: 'your identifier',
+  logoutTitle: 'Sign out of Jokko',
+  logoutAsk: 'Do you want to end your session on this device?',
+  logoutYes: 'Sign me out',
+  logoutNo: 'Stay signed in',
+  loggedOut: 'You are signed out.',
   dataTitle: '{partner} also asks for data the State holds about you',
   dataPurpose: 'For: {purpose}',
   dataItems: 'Data asked for, read through the Digital Bridge:',
@@ -460,6 +475,22 @@ export function consentPage(
 ${data ? dataRequestSection(ctx, data.summary) : ''}<div class="actions"><form method="post" action="/interaction/${uid}/confirm">${csrfField(ctx)}<button type="submit">${t('allow')}</button></form>
 <form method="post" action="/interaction/${uid}/abort">${csrfField(ctx)}<button type="submit" class="secondary">${t('deny')}</button></form></div>`,
   );
+}
+
+/** The provider's sign-out confirmation: its own form (with its CSRF field) and our two buttons. */
+export function logoutPage(ctx: PageContext, form: string): string {
+  const { t } = ctx;
+  return layout(
+    ctx,
+    t('logoutTitle'),
+    `<h1>${t('logoutTitle')}</h1><p>${t('logoutAsk')}</p>${form}
+<div class="actions"><button type="submit" form="op.logoutForm" name="logout" value="yes">${t('logoutYes')}</button>
+<button type="submit" form="op.logoutForm" class="secondary">${t('logoutNo')}</button></div>`,
+  );
+}
+
+export function loggedOutPage(ctx: PageContext): string {
+  return layout(ctx, ctx.t('logoutTitle'), `<h1>${ctx.t('loggedOut')}</h1>`);
 }
 
 export function errorPage(ctx: PageContext, message: string): string {

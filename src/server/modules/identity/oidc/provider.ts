@@ -17,6 +17,7 @@ import { findAccount, findAccountByNin } from '../accounts.ts';
 import { acrRank, requiredAcr } from '../factors.ts';
 import { databaseAdapter } from './adapter.ts';
 import { type DataRequestPort, dataRequestParam } from './data-requests.ts';
+import { loggedOutPage, logoutPage, type PageContext, pickLanguage, translator } from './pages.ts';
 
 export interface OidcDeps {
   database: Database;
@@ -196,7 +197,26 @@ export async function createOidcProvider(deps: OidcDeps): Promise<OidcRuntime> {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
       introspection: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // Our page, in the citizen's language, under the platform's CSP (no third-party font).
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          // The confirmation redirects to the relying party: allow its origins as form targets.
+          const origins = new Set(
+            ((ctx.oidc.client?.postLogoutRedirectUris as string[] | undefined) ?? []).map(
+              (u) => new URL(u).origin,
+            ),
+          );
+          ctx.set('content-security-policy', `${pageCsp} ${[...origins].join(' ')}`.trim());
+          ctx.body = logoutPage(pageContextOf(ctx, deps), form);
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.set('content-security-policy', pageCsp);
+          ctx.body = loggedOutPage(pageContextOf(ctx, deps));
+        },
+      },
       pushedAuthorizationRequests: { enabled: true },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
@@ -303,6 +323,19 @@ export async function createOidcProvider(deps: OidcDeps): Promise<OidcRuntime> {
     });
   }
   return { provider, formKey };
+}
+
+const pageCsp =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/** The language and translator of a provider-rendered page (cookie, then Accept-Language). */
+function pageContextOf(ctx: KoaContextWithOIDC, deps: OidcDeps): PageContext {
+  const lang = pickLanguage(
+    [/(?:^|;\s*)jokko_lang=(\w+)/.exec(ctx.get('cookie'))?.[1]],
+    ctx.get('accept-language'),
+    deps.country.languages.default,
+  );
+  return { lang, t: translator(lang), path: ctx.path, csrf: '' };
 }
 
 const escapeHtml = (s: string) =>
