@@ -3,12 +3,19 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as client from 'openid-client';
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWebDir } from '../src/server/app.ts';
 import { createAuditLog } from '../src/server/modules/audit/index.ts';
 import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
-import { cibaGrantType, createAccount, registerClient } from '../src/server/modules/identity/index.ts';
+import {
+  cibaGrantType,
+  confirmTotp,
+  createAccount,
+  registerClient,
+  startTotpEnrolment,
+} from '../src/server/modules/identity/index.ts';
 import {
   getPerson,
   listMyRecords,
@@ -28,6 +35,11 @@ const shoot = async (page: Page, name: string) => {
   if (shots) await page.screenshot({ path: join(shots, `app-${name}.png`) });
 };
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const totpCode = (base32: string, offsetSteps = 0) =>
+  new TOTP({ secret: Secret.fromBase32(base32), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
+    timestamp: Date.now() + offsetSteps * 30_000,
+  });
 
 /** The identity provider's consent page shows on the first sign-in to the app only. */
 async function allowIfAsked(page: Page): Promise<void> {
@@ -361,6 +373,37 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await page.getByRole('button', { name: 'Se connecter avec mon NIN' }).click();
     await page.getByRole('button', { name: 'Utiliser une clé d’accès' }).click();
     await allowIfAsked(page);
+    await context.close();
+  });
+
+  it('signs in with password and TOTP when the citizen has an authenticator app', async () => {
+    const database = t.db.database;
+    const country = getCountryProfile('SN');
+    const other = (
+      await listPeople(
+        { database, audit: createAuditLog(database), country },
+        { kind: 'system', id: 't', roles: ['*'] },
+        { limit: 30 },
+      )
+    ).people.filter((p) => !p.deathDate && p.birthDate < '2006-01-01')[1]!;
+    const account = await createAccount(database, other.nin, password);
+    const factorDeps = { database, audit: createAuditLog(database), publicUrl: base };
+    const totp = await startTotpEnrolment(factorDeps, account.id, other.nin);
+    expect(await confirmTotp(factorDeps, account.id, totp.factorId, totpCode(totp.secret, -1))).toBe(true);
+
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-SN' });
+    const page = await context.newPage();
+    await page.goto(`${base}/app`);
+    await page.getByRole('button', { name: 'Se connecter avec mon NIN' }).click();
+    await page.getByLabel('Numéro d’identification national (NIN)').fill(other.nin);
+    await page.getByLabel('Mot de passe').fill(password);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page
+      .getByLabel('Code à 6 chiffres de votre application d’authentification')
+      .fill(totpCode(totp.secret));
+    await page.getByRole('button', { name: 'Vérifier' }).click();
+    await allowIfAsked(page);
+    await page.getByRole('heading', { name: `Bonjour ${other.givenNames}` }).waitFor();
     await context.close();
   });
 });

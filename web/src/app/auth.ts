@@ -49,6 +49,9 @@ export async function signIn(
     redirect_uri: redirectUri(),
     response_type: 'code',
     scope: 'openid',
+    // A second factor whenever the citizen has one; the password alone only for those who have not
+    // added one yet (Settings invites them to).
+    acr_values: 'substantial low',
     code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     state,

@@ -56,6 +56,19 @@ export function requiredAcr(
   return listed.reduce((a, b) => (acrRank[b] < acrRank[a] ? b : a));
 }
 
+/**
+ * The level the relying party prefers: `acr_values` is an ordered list of preferences (OpenID
+ * Connect Core 3.1.2.1), so "substantial low" means "substantial when the account can, low
+ * otherwise". The minimum stays `requiredAcr`.
+ */
+export function preferredAcr(
+  acrValues: string | undefined,
+  clientDefaults: readonly string[] | undefined,
+): Acr {
+  const listed = (acrValues ? acrValues.split(' ') : (clientDefaults ?? [])).filter(isAcr);
+  return listed[0] ?? 'low';
+}
+
 export interface FactorSummary {
   id: string;
   kind: 'totp' | 'passkey';

@@ -10,7 +10,7 @@ export { identityAdminRoutes } from './admin-routes.ts';
 export { authenticateApiKey, createApiKey, revokeApiKey } from './api-keys.ts';
 export { authenticateAccessToken } from './citizen-tokens.ts';
 export { registerDemoClients, registerSuperAppClient } from './demo-clients.ts';
-export { assuranceOf, issueRecoveryCodes, startTotpEnrolment } from './factors.ts';
+export { assuranceOf, confirmTotp, issueRecoveryCodes, startTotpEnrolment } from './factors.ts';
 export { meRoutes, superAppClientId } from './me-routes.ts';
 export type { DataRequestPort, DataRequestSummary } from './oidc/data-requests.ts';
 export { enrolRoutes } from './oidc/enrol-routes.ts';

@@ -22,7 +22,7 @@ export function Approvals() {
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<Error>();
   const [said, setSaid] = useState<string>();
-  if (!approvals.data?.length && !error) return null;
+  if (!approvals.data?.length && !error && !said) return null;
 
   async function decide(a: Approval, decision: 'approve' | 'deny') {
     setBusy(a.id);

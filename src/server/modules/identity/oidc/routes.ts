@@ -19,6 +19,7 @@ import {
   finishPasskeyAuthentication,
   listFactors,
   passkeyAuthenticationOptions,
+  preferredAcr,
   redeemRecoveryCode,
   remainingRecoveryCodes,
   requiredAcr,
@@ -188,7 +189,14 @@ export async function oidcRoutes(
         csrf: csrfFor(uid),
       };
       if (!details || details.uid !== uid)
-        return { page, details: undefined, client: undefined, clientName: '', required: 'low' as Acr };
+        return {
+          page,
+          details: undefined,
+          client: undefined,
+          clientName: '',
+          required: 'low' as Acr,
+          preferred: 'low' as Acr,
+        };
       const client = await provider.Client.find(String(details.params.client_id));
       // Forms post back here; the browser then follows redirects to the client: allow its origins.
       const origins = new Set((client?.redirectUris ?? []).map((u) => new URL(u).origin));
@@ -200,12 +208,18 @@ export async function oidcRoutes(
         details.params.acr_values as string | undefined,
         client?.defaultAcrValues as string[] | undefined,
       );
+      const preferred = preferredAcr(
+        details.params.acr_values as string | undefined,
+        client?.defaultAcrValues as string[] | undefined,
+      );
       return {
         page,
         details,
         client,
         clientName: String(client?.clientName ?? details.params.client_id),
         required,
+        // Never below the minimum: "low substantial" means substantial.
+        preferred: acrRank[preferred] > acrRank[required] ? preferred : required,
       };
     }
 
@@ -293,7 +307,7 @@ export async function oidcRoutes(
           }
           if (step)
             return factorPage(page, uid, it.clientName, {
-              requested: it.required,
+              requested: it.preferred,
               ...(await factorOptions(step.accountId)),
             });
           return loginPage(page, uid, it.clientName);
@@ -347,9 +361,10 @@ export async function oidcRoutes(
           );
       }
       const accountId = result.account.id;
-      if (it.required === 'low')
-        return reply.redirect(await finishLogin(request, reply, uid, accountId, ['pwd'], 'low'), 303);
       const options = await factorOptions(accountId);
+      // Low is enough, and either asked for or all this account can reach: done with the password.
+      if (it.required === 'low' && (it.preferred === 'low' || (!options.totp && !options.passkey)))
+        return reply.redirect(await finishLogin(request, reply, uid, accountId, ['pwd'], 'low'), 303);
       // The relying party needs more than this account can prove: say so to the relying party.
       if (
         (it.required === 'high' && !options.passkey) ||
@@ -398,7 +413,7 @@ export async function oidcRoutes(
           .type('text/html')
           .send(
             factorPage(page, uid, it.clientName, {
-              requested: it.required,
+              requested: it.preferred,
               error,
               ...(await factorOptions(step.accountId)),
             }),
