@@ -284,6 +284,27 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await page.getByRole('heading', { name: 'In the other registers' }).waitFor();
     expect(await page.locator('body').innerText()).not.toMatch(/superapp\.|\{\{/);
 
+    // 200% zoom (WCAG 1.4.4 and 1.4.10): the same screens at half the width scroll only vertically.
+    await page.setViewportSize({ width: 180, height: 370 });
+    for (const name of ['Home', 'My data', 'Consents', 'Tracker', 'Inbox', 'Settings']) {
+      await tab(name).click();
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 1)
+        console.log(
+          'WIDE',
+          await page.evaluate(() =>
+            [...document.querySelectorAll('body *')]
+              .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+              .slice(0, 8)
+              .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`),
+          ),
+        );
+      expect(overflow, `${name} at 200%`).toBeLessThanOrEqual(1);
+    }
+    await page.setViewportSize({ width: 360, height: 740 });
+    await tab('My data').click();
+
     // Offline: once the service worker controls the app, what was loaded opens without a network.
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
