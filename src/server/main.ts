@@ -99,6 +99,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
     say(`Jokko is running (${config.role} role, country ${config.country}).`);
     if (url) {
       say(`  Open:        ${url}/`);
+      say(`  Super-app:   ${url}/app   (sign in with a demo citizen below)`);
       say(`  API docs:    ${url}/docs`);
       say(`  Health:      ${url}/health/ready`);
     }
