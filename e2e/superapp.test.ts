@@ -225,7 +225,7 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     violations.data = await accessibilityViolations(page);
 
     await tab('Accords').click();
-    await page.getByRole('heading', { name: 'BAOBAB · credit demande à lire vos données' }).waitFor();
+    await page.getByRole('heading', { name: 'Baobab Crédit (fictif) demande à lire vos données' }).waitFor();
     expect(await page.getByText('Situation fiscale (DGID)').count()).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Accepter' }).click();
     await page.getByText('Accord donné.').waitFor();

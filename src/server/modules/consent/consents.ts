@@ -53,6 +53,8 @@ export interface ConsentRequestInput {
 export interface ConsentRequestInfo {
   id: string;
   partner: string;
+  /** The partner's name in the organisations registry, for people to read. */
+  partnerName: string | null;
   items: Array<{ service: string; fields?: string[] }>;
   purpose: { code: string; text: string };
   validDays: number;
@@ -81,11 +83,18 @@ interface RequestRow {
   created_at: Date;
   expires_at: Date;
   consent_id: string | null;
+  partner_name?: string | null;
 }
+
+/** The registry name of the organisation behind a row's partner subsystem. */
+const partnerNameOf = (alias: string) =>
+  `(SELECT o.name FROM bridge_subsystems s JOIN bridge_members m ON m.id = s.member_id
+      JOIN organisations o ON o.id = m.organisation_id WHERE s.id = ${alias}.partner_subsystem_id)`;
 
 const requestInfo = (r: RequestRow, now: Date): ConsentRequestInfo => ({
   id: r.id,
   partner: r.partner,
+  partnerName: r.partner_name ?? null,
   items: r.items,
   purpose: { code: r.purpose_code, text: r.purpose_text },
   validDays: r.valid_days,
@@ -224,7 +233,10 @@ export async function requestConsent(
 
 async function requestRow(database: Database | SqlSession, id: string): Promise<RequestRow> {
   if (!uuid.test(id)) throw notFound(`No consent request ${id}`);
-  const [row] = await database.query<RequestRow>('SELECT * FROM consent_requests WHERE id = $1', [id]);
+  const [row] = await database.query<RequestRow>(
+    `SELECT r.*, ${partnerNameOf('r')} AS partner_name FROM consent_requests r WHERE r.id = $1`,
+    [id],
+  );
   if (!row) throw notFound(`No consent request ${id}`);
   return row;
 }
@@ -245,7 +257,8 @@ export async function getRequest(deps: ConsentDeps, actor: Actor, id: string): P
 export async function listPendingRequests(deps: ConsentDeps, actor: Actor & { nin: string }) {
   authorize(actor, isConsentOwner, actor.nin, 'read consent requests');
   const rows = await deps.database.query<RequestRow>(
-    "SELECT * FROM consent_requests WHERE nin = $1 AND status = 'pending' AND expires_at > $2 ORDER BY created_at",
+    `SELECT r.*, ${partnerNameOf('r')} AS partner_name FROM consent_requests r
+      WHERE r.nin = $1 AND r.status = 'pending' AND r.expires_at > $2 ORDER BY r.created_at`,
     [actor.nin, deps.clock()],
   );
   return rows.map((r) => requestInfo(r, deps.clock()));
@@ -254,6 +267,7 @@ export async function listPendingRequests(deps: ConsentDeps, actor: Actor & { ni
 export interface ConsentInfo {
   id: string;
   partner: string;
+  partnerName: string | null;
   items: Array<{ service: string; fields?: string[] }>;
   purpose: { code: string; text: string };
   validFrom: string;
@@ -283,11 +297,13 @@ interface ConsentRow {
   artefact: string;
   head_hash: string;
   uses: number;
+  partner_name?: string | null;
 }
 
 const consentInfo = (r: ConsentRow, now: Date): ConsentInfo => ({
   id: r.id,
   partner: r.partner,
+  partnerName: r.partner_name ?? null,
   items: r.items,
   purpose: { code: r.purpose_code, text: r.purpose_text },
   validFrom: new Date(r.valid_from).toISOString(),
@@ -421,7 +437,10 @@ async function decide(
 
 async function consentRow(database: Database | SqlSession, id: string): Promise<ConsentRow> {
   if (!uuid.test(id)) throw notFound(`No consent ${id}`);
-  const [row] = await database.query<ConsentRow>('SELECT * FROM consents WHERE id = $1', [id]);
+  const [row] = await database.query<ConsentRow>(
+    `SELECT c.*, ${partnerNameOf('c')} AS partner_name FROM consents c WHERE c.id = $1`,
+    [id],
+  );
   if (!row) throw notFound(`No consent ${id}`);
   return row;
 }
@@ -432,7 +451,7 @@ export async function listConsents(
 ): Promise<ConsentInfo[]> {
   authorize(actor, isConsentOwner, actor.nin, 'read consents');
   const rows = await deps.database.query<ConsentRow>(
-    'SELECT * FROM consents WHERE nin = $1 ORDER BY created_at DESC',
+    `SELECT c.*, ${partnerNameOf('c')} AS partner_name FROM consents c WHERE c.nin = $1 ORDER BY c.created_at DESC`,
     [actor.nin],
   );
   return rows.map((r) => consentInfo(r, deps.clock()));

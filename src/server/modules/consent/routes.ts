@@ -30,6 +30,7 @@ const Purpose = Type.Object({ code: Type.String(), text: Type.String() });
 const Request = Type.Object({
   id: Type.String(),
   partner: Type.String(),
+  partnerName: Type.Union([Type.String(), Type.Null()]),
   items: Items,
   purpose: Purpose,
   validDays: Type.Integer(),
@@ -44,6 +45,7 @@ const Request = Type.Object({
 const Consent = Type.Object({
   id: Type.String(),
   partner: Type.String(),
+  partnerName: Type.Union([Type.String(), Type.Null()]),
   items: Items,
   purpose: Purpose,
   validFrom: Type.String(),

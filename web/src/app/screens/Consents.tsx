@@ -13,6 +13,7 @@ interface Item {
 interface Request {
   id: string;
   partner: string;
+  partnerName: string | null;
   items: Item[];
   purpose: { code: string; text: string };
   validDays: number;
@@ -21,6 +22,7 @@ interface Request {
 interface Consent {
   id: string;
   partner: string;
+  partnerName: string | null;
   items: Item[];
   purpose: { code: string; text: string };
   validUntil: string;
@@ -78,8 +80,8 @@ export default function Consents() {
         <h2 id="requests-title">{t('superapp.consents.requests')}</h2>
         {requests.data?.items.length === 0 && <p>{t('superapp.consents.noRequests')}</p>}
         {requests.data?.items.map((r) => (
-          <article key={r.id} className="card" aria-label={partnerLabel(r.partner)}>
-            <h3>{t('superapp.consents.asks', { partner: partnerLabel(r.partner) })}</h3>
+          <article key={r.id} className="card" aria-label={r.partnerName ?? partnerLabel(r.partner)}>
+            <h3>{t('superapp.consents.asks', { partner: r.partnerName ?? partnerLabel(r.partner) })}</h3>
             <p>{t('superapp.consents.purpose', { purpose: r.purpose.text })}</p>
             {items(r.items)}
             <p>{t('superapp.consents.validity', { count: r.validDays })}</p>
@@ -120,8 +122,13 @@ export default function Consents() {
         <h2 id="consents-title">{t('superapp.consents.given')}</h2>
         {consents.data?.items.length === 0 && <p>{t('superapp.consents.none')}</p>}
         {consents.data?.items.map((c) => (
-          <article key={c.id} className="card" aria-label={partnerLabel(c.partner)} data-consent={c.id}>
-            <h3>{partnerLabel(c.partner)}</h3>
+          <article
+            key={c.id}
+            className="card"
+            aria-label={c.partnerName ?? partnerLabel(c.partner)}
+            data-consent={c.id}
+          >
+            <h3>{c.partnerName ?? partnerLabel(c.partner)}</h3>
             <p>
               <span className={`badge status-${c.status.toLowerCase()}`}>
                 {t(`superapp.consents.status.${c.status}`)}
