@@ -8,12 +8,14 @@ import { originOf, requireActor } from '../../platform/http/route-access.ts';
 import { getPerson, listMyRecords } from '../registries/index.ts';
 import {
   assuranceOf,
+  confirmTotp,
   finishPasskeyAuthentication,
   finishPasskeyRegistration,
   listFactors,
   passkeyAuthenticationOptions,
   passkeyRegistrationOptions,
   removeFactor,
+  startTotpEnrolment,
 } from './factors.ts';
 import type { OidcDeps, OidcRuntime } from './oidc/provider.ts';
 
@@ -140,6 +142,49 @@ export async function meRoutes(
       if (outcome === 'not-found') throw notFound('no such factor on your account');
       if (outcome === 'last-factor')
         throw new Problem('conflict', 'add another factor before removing your last one');
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/me/totp',
+    citizenRoute('Start adding an authenticator app (only while the account has no second factor)', {
+      response: {
+        201: Type.Object({
+          factorId: Type.String(),
+          secret: Type.String({ description: 'Base32, for typing into the app' }),
+          uri: Type.String({ description: 'otpauth:// URI' }),
+          qrSvg: Type.String({ description: 'The URI as an SVG QR code' }),
+        }),
+      },
+    }),
+    async (request, reply) => {
+      const actor = requireSuperApp(request);
+      // A session opened with the password alone must not replace a factor the citizen has: the
+      // first one is added here, the others through a session that used one (not built yet).
+      if ((await listFactors(deps.database, actor.id)).length)
+        throw new Problem('conflict', 'the account already has a second factor');
+      return reply.code(201).send(await startTotpEnrolment(deps, actor.id, actor.nin));
+    },
+  );
+
+  app.post(
+    '/me/totp/:id/confirm',
+    citizenRoute('Finish adding an authenticator app with a first code from it', {
+      params: Id,
+      body: Type.Object({ code: Type.String({ minLength: 6, maxLength: 8 }) }),
+      response: { 204: Type.Null() },
+    }),
+    async (request, reply) => {
+      const actor = requireSuperApp(request);
+      const ok = await confirmTotp(
+        deps,
+        actor.id,
+        (request.params as Static<typeof Id>).id,
+        (request.body as { code: string }).code,
+        originOf(request),
+      );
+      if (!ok) throw new Problem('bad-request', 'the code is wrong or expired; try the next one');
       return reply.code(204).send();
     },
   );

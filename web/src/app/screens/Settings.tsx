@@ -4,6 +4,7 @@ import { formatDate } from '../format.ts';
 import { SignOutButton } from '../SignOut.tsx';
 import { useApi } from '../useApi.ts';
 import { AddPasskey } from './Passkeys.tsx';
+import { AddTotp } from './Totp.tsx';
 
 interface Factor {
   id: string;
@@ -45,7 +46,12 @@ export default function Settings() {
             </li>
           ))}
         </ul>
-        {me.data?.factors.length === 0 && <p>{t('superapp.settings.noFactor')}</p>}
+        {me.data?.factors.length === 0 && (
+          <>
+            <p>{t('superapp.settings.noFactor')}</p>
+            <AddTotp onAdded={() => void me.reload()} />
+          </>
+        )}
         <AddPasskey onAdded={() => void me.reload()} />
       </section>
       <SignOutButton />
