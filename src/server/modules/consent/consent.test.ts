@@ -435,6 +435,44 @@ describe.each(testEngines())(
       expect(mine.find((c) => c.id === consent.id)?.status).toBe('EXPIRED');
     });
 
+    it("the app's inbox and records show each citizen their own, and only to the Jokko app", async () => {
+      const [a, b] = await Promise.all([
+        api('GET', '/me/inbox', tokens[0] ?? ''),
+        api('GET', '/me/inbox', tokens[1] ?? ''),
+      ]);
+      expect(a.status).toBe(200);
+      const requestsOf = (body: { items: Array<{ template: string; payload: { requestId?: string } }> }) =>
+        body.items.filter((m) => m.template === 'consent-request').map((m) => m.payload.requestId);
+      const mine = await t.db.database.query<{ id: string; nin: string }>(
+        "SELECT id, nin FROM consent_requests WHERE flow = 'decoupled'",
+      );
+      expect(requestsOf(a.body).sort()).toEqual(
+        mine
+          .filter((r) => r.nin === nins[0])
+          .map((r) => r.id)
+          .sort(),
+      );
+      expect(requestsOf(b.body).sort()).toEqual(
+        mine
+          .filter((r) => r.nin === nins[1])
+          .map((r) => r.id)
+          .sort(),
+      );
+      const records = await api('GET', '/me/records', tokens[0] ?? '');
+      expect(records.status).toBe(200);
+      for (const group of records.body.items as Array<{ records: Array<Record<string, unknown>> }>)
+        for (const r of group.records)
+          expect(
+            Object.entries(r)
+              .filter(([k]) => /Nin$/.test(k) && k !== 'fatherNin' && k !== 'motherNin')
+              .map(([, v]) => v),
+          ).toContain(nins[0]);
+      // A partner's key, an operator's key: not a citizen in the app.
+      expect((await api('GET', '/me/inbox', partnerKey)).status).toBe(403);
+      expect((await api('GET', '/me/records', operator)).status).toBe(403);
+      expect((await api('GET', '/me/inbox', '')).status).toBe(401);
+    });
+
     it('only the partner asks, only for personal-data services, and only the app decides', async () => {
       expect(
         (
