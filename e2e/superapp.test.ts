@@ -379,6 +379,15 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     const tokens = await client.pollBackchannelAuthenticationGrant(bank, started);
     expect(tokens.claims()?.acr).toBe('high');
 
+    // The bank appears among the services connected to the identity; withdrawing it ends its tokens.
+    expect(await client.fetchUserInfo(bank, tokens.access_token, client.skipSubjectCheck)).toHaveProperty(
+      'sub',
+    );
+    await tab('Réglages').click();
+    await page.getByRole('button', { name: 'Retirer l’accès de Banque Teranga — guichet' }).click();
+    await page.getByText('Banque Teranga — guichet n’a plus accès à votre identité.').waitFor();
+    await expect(client.fetchUserInfo(bank, tokens.access_token, client.skipSubjectCheck)).rejects.toThrow();
+
     // Signed out, the citizen signs in again with the passkey alone.
     await tab('Réglages').click();
     await page.getByRole('button', { name: 'Se déconnecter' }).click();

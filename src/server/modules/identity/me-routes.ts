@@ -146,6 +146,73 @@ export async function meRoutes(
     },
   );
 
+  const ConnectedApp = Type.Object({
+    id: Type.String(),
+    client: Type.Object({ id: Type.String(), name: Type.String() }),
+    scopes: Type.Array(Type.String()),
+    grantedAt: Type.Union([Type.String(), Type.Null()]),
+  });
+
+  async function grantsOf(accountId: string, id?: string) {
+    const rows = await deps.database.query<{ id: string; payload: Record<string, unknown> }>(
+      `SELECT id, payload FROM oidc_payloads
+        WHERE model = 'Grant' AND payload->>'accountId' = $1 AND payload->>'clientId' <> $2
+          AND (expires_at IS NULL OR expires_at > now()) ${id ? 'AND id = $3' : ''}
+        ORDER BY id`,
+      id ? [accountId, superAppClientId, id] : [accountId, superAppClientId],
+    );
+    return Promise.all(
+      rows.map(async (row) => {
+        const clientId = String(row.payload.clientId);
+        const client = await provider.Client.find(clientId);
+        const openid = (row.payload.openid ?? {}) as { scope?: string };
+        return {
+          id: row.id,
+          client: { id: clientId, name: String(client?.clientName ?? clientId) },
+          scopes: String(openid.scope ?? '')
+            .split(' ')
+            .filter(Boolean),
+          grantedAt:
+            typeof row.payload.iat === 'number' ? new Date(row.payload.iat * 1000).toISOString() : null,
+        };
+      }),
+    );
+  }
+
+  app.get(
+    '/me/connected-apps',
+    citizenRoute('The services I let sign me in with my national identity (banks, administrations)', {
+      response: { 200: Type.Object({ items: Type.Array(ConnectedApp) }) },
+    }),
+    async (request) => ({ items: await grantsOf(requireSuperApp(request).id) }),
+  );
+
+  app.delete(
+    '/me/connected-apps/:id',
+    citizenRoute("Withdraw a service's access: its tokens stop working at once", {
+      params: Id,
+      response: { 204: Type.Null() },
+    }),
+    async (request, reply) => {
+      const actor = requireSuperApp(request);
+      const { id } = request.params as Static<typeof Id>;
+      const [app] = await grantsOf(actor.id, id);
+      // Someone else's grant is as absent as an unknown one.
+      if (!app) throw notFound('no such connected service');
+      await provider.AccessToken.revokeByGrantId(id);
+      await (await provider.Grant.find(id))?.destroy();
+      await deps.audit.record({
+        actor,
+        action: 'identity.grant.revoked',
+        subject: { kind: 'account', id: actor.id },
+        outcome: 'success',
+        origin: originOf(request),
+        details: { clientId: app.client.id },
+      });
+      return reply.code(204).send();
+    },
+  );
+
   app.post(
     '/me/totp',
     citizenRoute('Start adding an authenticator app (only while the account has no second factor)', {

@@ -3,6 +3,7 @@ import { type Language, languages, setLanguage } from '../../i18n/index.ts';
 import { formatDate } from '../format.ts';
 import { SignOutButton } from '../SignOut.tsx';
 import { useApi } from '../useApi.ts';
+import { ConnectedApps } from './ConnectedApps.tsx';
 import { AddPasskey } from './Passkeys.tsx';
 import { AddTotp } from './Totp.tsx';
 
@@ -54,6 +55,7 @@ export default function Settings() {
         )}
         <AddPasskey onAdded={() => void me.reload()} />
       </section>
+      <ConnectedApps />
       <SignOutButton />
     </>
   );
