@@ -173,7 +173,7 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
     ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('grants client credentials, introspects the token, and revokes it for good', async () => {
+  it('grants client credentials, introspects the token (its own client only), and revokes it for good', async () => {
     const m2m = await client.discovery(
       new URL(`${base}/oidc`),
       service.client_id,
@@ -185,6 +185,19 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
     );
     const tokens = await client.clientCredentialsGrant(m2m, {});
     expect(tokens.token_type.toLowerCase()).toBe('bearer');
+    expect((await client.tokenIntrospection(m2m, tokens.access_token)).active).toBe(true);
+    // Another client learns nothing about the token and cannot revoke it.
+    const other = await client.discovery(
+      new URL(`${base}/oidc`),
+      bank.client_id,
+      bank.client_secret,
+      undefined,
+      {
+        execute: [client.allowInsecureRequests],
+      },
+    );
+    expect((await client.tokenIntrospection(other, tokens.access_token)).active).toBe(false);
+    await client.tokenRevocation(other, tokens.access_token).catch(() => undefined);
     expect((await client.tokenIntrospection(m2m, tokens.access_token)).active).toBe(true);
     await client.tokenRevocation(m2m, tokens.access_token);
     expect((await client.tokenIntrospection(m2m, tokens.access_token)).active).toBe(false);

@@ -189,14 +189,26 @@ export async function createOidcProvider(deps: OidcDeps): Promise<OidcRuntime> {
       RefreshToken: 30 * 24 * 3600,
     },
     rotateRefreshToken: true,
+    // Browsers may call the provider cross-origin only from a client's own redirect origins.
+    clientBasedCORS(_ctx, origin, client) {
+      return (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin);
+    },
     renderError(ctx, out) {
       ctx.type = 'html';
       ctx.body = `<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Erreur — Jokko</title><link rel="stylesheet" href="/interaction-assets/jokko.css"></head><body><main><h1>Connexion impossible</h1><p>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p></main></body></html>`;
     },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      // A client revokes and introspects its own tokens only, never another client's.
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) =>
+          client.clientAuthMethod !== 'none' && (!token || token.clientId === client.clientId),
+      },
       rpInitiatedLogout: {
         enabled: true,
         // Our page, in the citizen's language, under the platform's CSP (no third-party font).
