@@ -1,11 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Actor } from '../../platform/actor.ts';
-import { forbidden } from '../../platform/http/problems.ts';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
 import { listAccessesToSubject } from '../bridge/index.ts';
-import { superAppClientId } from '../identity/index.ts';
+import { requireCitizenInApp as requireCitizenInJokko } from '../identity/index.ts';
 import { publishedConsentKeys } from './artefact.ts';
 import {
   type ConsentDeps,
@@ -59,13 +57,8 @@ const Consent = Type.Object({
 });
 
 /** Decisions on data are taken in the Jokko app, by the citizen signed in there. */
-function requireCitizenInApp(request: FastifyRequest): Actor & { nin: string } {
-  const actor = requireActor(request);
-  if (actor.kind !== 'citizen' || !actor.nin)
-    throw forbidden('this route is for citizens signed in to Jokko');
-  if (actor.clientId !== superAppClientId) throw forbidden('consents are managed from the Jokko app only');
-  return actor as Actor & { nin: string };
-}
+const requireCitizenInApp = (request: FastifyRequest) =>
+  requireCitizenInJokko(request, 'consents are managed from the Jokko app only');
 
 export async function consentRoutes(instance: FastifyInstance, opts: { deps: ConsentDeps }): Promise<void> {
   const { deps } = opts;

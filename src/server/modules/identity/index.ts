@@ -11,7 +11,7 @@ export { authenticateApiKey, createApiKey, revokeApiKey } from './api-keys.ts';
 export { authenticateAccessToken } from './citizen-tokens.ts';
 export { registerDemoClients, registerSuperAppClient } from './demo-clients.ts';
 export { assuranceOf, confirmTotp, issueRecoveryCodes, startTotpEnrolment } from './factors.ts';
-export { meRoutes, superAppClientId } from './me-routes.ts';
+export { meRoutes, requireCitizenInApp, superAppClientId } from './me-routes.ts';
 export type { DataRequestPort, DataRequestSummary } from './oidc/data-requests.ts';
 export { enrolRoutes } from './oidc/enrol-routes.ts';
 export {

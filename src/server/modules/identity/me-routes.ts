@@ -29,11 +29,19 @@ const requireCitizen = (request: FastifyRequest): Actor & { nin: string } => {
   return actor as Actor & { nin: string };
 };
 
-const requireSuperApp = (request: FastifyRequest) => {
+/**
+ * A citizen acting through the Jokko app itself: what decides on their data, factors and approvals
+ * is taken from no other client. Every module's citizen-in-the-app routes call this one check.
+ */
+export const requireCitizenInApp = (
+  request: FastifyRequest,
+  detail = 'this is done from the Jokko app only',
+): Actor & { nin: string } => {
   const actor = requireCitizen(request);
-  if (actor.clientId !== superAppClientId) throw forbidden('this is done from the Jokko app only');
+  if (actor.clientId !== superAppClientId) throw forbidden(detail);
   return actor;
 };
+const requireSuperApp = (request: FastifyRequest) => requireCitizenInApp(request);
 
 const Factor = Type.Object({
   id: Type.String(),

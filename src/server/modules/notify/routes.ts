@@ -2,9 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Database } from '../../platform/db/database.ts';
-import { forbidden } from '../../platform/http/problems.ts';
-import { requireActor } from '../../platform/http/route-access.ts';
-import { superAppClientId } from '../identity/index.ts';
+import { requireCitizenInApp } from '../identity/index.ts';
 import { listInbox } from './inbox.ts';
 
 export async function notifyRoutes(instance: FastifyInstance, opts: { database: Database }): Promise<void> {
@@ -36,10 +34,7 @@ export async function notifyRoutes(instance: FastifyInstance, opts: { database: 
       },
     },
     async (request) => {
-      const actor = requireActor(request);
-      if (actor.kind !== 'citizen' || !actor.nin)
-        throw forbidden('this route is for citizens signed in to Jokko');
-      if (actor.clientId !== superAppClientId) throw forbidden('the inbox is read in the Jokko app only');
+      const actor = requireCitizenInApp(request, 'the inbox is read in the Jokko app only');
       return {
         items: await listInbox(opts.database, actor.nin, {
           limit: request.query.limit,
