@@ -55,6 +55,30 @@ export default function Consents() {
     }
   }
 
+  /** A button that pauses, resumes or revokes a consent, then says so. */
+  const changeButton = (
+    c: Consent,
+    action: 'pause' | 'resume' | 'revoke',
+    className: string,
+    label: string,
+    done: string,
+  ) => (
+    <button
+      type="button"
+      className={className}
+      disabled={busy === c.id}
+      onClick={() =>
+        act(
+          c.id,
+          () => api('POST', `/me/consents/${c.id}/status`, { action }),
+          t(`superapp.consents.${done}`),
+        )
+      }
+    >
+      {t(`superapp.consents.${label}`)}
+    </button>
+  );
+
   const items = (list: Item[]) => (
     <ul>
       {list.map((i) => (
@@ -139,54 +163,11 @@ export default function Consents() {
             {items(c.items)}
             <p>{t('superapp.consents.uses', { count: c.uses })}</p>
             <div className="actions">
-              {c.status === 'ACTIVE' && (
-                <button
-                  type="button"
-                  className="secondary"
-                  disabled={busy === c.id}
-                  onClick={() =>
-                    act(
-                      c.id,
-                      () => api('POST', `/me/consents/${c.id}/status`, { action: 'pause' }),
-                      t('superapp.consents.paused'),
-                    )
-                  }
-                >
-                  {t('superapp.consents.pause')}
-                </button>
-              )}
-              {c.status === 'PAUSED' && (
-                <button
-                  type="button"
-                  className="secondary"
-                  disabled={busy === c.id}
-                  onClick={() =>
-                    act(
-                      c.id,
-                      () => api('POST', `/me/consents/${c.id}/status`, { action: 'resume' }),
-                      t('superapp.consents.resumed'),
-                    )
-                  }
-                >
-                  {t('superapp.consents.resume')}
-                </button>
-              )}
+              {c.status === 'ACTIVE' && changeButton(c, 'pause', 'secondary', 'pause', 'paused')}
+              {c.status === 'PAUSED' && changeButton(c, 'resume', 'secondary', 'resume', 'resumed')}
               {(c.status === 'ACTIVE' || c.status === 'PAUSED') &&
                 (confirmRevoke === c.id ? (
-                  <button
-                    type="button"
-                    className="danger"
-                    disabled={busy === c.id}
-                    onClick={() =>
-                      act(
-                        c.id,
-                        () => api('POST', `/me/consents/${c.id}/status`, { action: 'revoke' }),
-                        t('superapp.consents.revoked'),
-                      )
-                    }
-                  >
-                    {t('superapp.consents.confirmRevoke')}
-                  </button>
+                  changeButton(c, 'revoke', 'danger', 'confirmRevoke', 'revoked')
                 ) : (
                   <button type="button" className="danger" onClick={() => setConfirmRevoke(c.id)}>
                     {t('superapp.consents.revoke')}
