@@ -18,6 +18,7 @@ import { getPerson, listPeople, seedDemoCountry } from '../src/server/modules/re
 import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { hasBrowser, launchBrowser } from './browser.ts';
+import { onboardPartner } from './partners.ts';
 
 const password = 'Yassa-au-poulet-du-vendredi-26';
 const appSecret = 'a-long-random-secret-for-the-super-app-in-e2e-01';
@@ -80,8 +81,10 @@ describe.skipIf(!hasBrowser())('the demo bank in Chromium, on the real server', 
 
     // The bank onboards as any partner would: apply, approval by an operator, credentials once.
     const key = generateKeyPairSync('ed25519');
-    const applied = await api('POST', '/partners/applications', {
-      body: {
+    const credentials = await onboardPartner(
+      base,
+      await t.keyFor({ kind: 'operator', roles: ['partners:admin'] }),
+      {
         organisation: 'BTERANGA',
         legalName: 'Banque Teranga SA',
         contact: { name: 'Intégration', email: 'integration@teranga.example' },
@@ -95,22 +98,7 @@ describe.skipIf(!hasBrowser())('the demo bank in Chromium, on the real server', 
         keys: [{ keyid: 'loans-e2e', alg: 'ed25519', publicKeyJwk: key.publicKey.export({ format: 'jwk' }) }],
         redirectUris: [`${bankUrl}/callback`],
       },
-    });
-    expect(applied.status).toBe(201);
-    const operator = await t.keyFor({ kind: 'operator', roles: ['partners:admin'] });
-    const decided = await api('POST', `/partners/applications/${applied.body.application.id}/decision`, {
-      token: operator,
-      body: { decision: 'approve' },
-    });
-    expect(decided.status).toBe(200);
-    const credentials = await api(
-      'POST',
-      `/partners/applications/${applied.body.application.id}/credentials`,
-      {
-        headers: { 'x-application-token': applied.body.token },
-      },
     );
-    expect(credentials.status).toBe(200);
     dir = mkdtempSync(join(tmpdir(), 'jokko-bank-'));
     writeFileSync(join(dir, 'key.pem'), key.privateKey.export({ format: 'pem', type: 'pkcs8' }), {
       mode: 0o600,
@@ -119,7 +107,7 @@ describe.skipIf(!hasBrowser())('the demo bank in Chromium, on the real server', 
       join(dir, 'bank.json'),
       JSON.stringify({
         jokkoUrl: base,
-        ...credentials.body,
+        ...credentials,
         privateKeyFile: join(dir, 'key.pem'),
         port: bankPort,
       }),

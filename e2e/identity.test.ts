@@ -7,7 +7,7 @@ import { registerClient } from '../src/server/modules/identity/index.ts';
 import { listPeople, seedDemoCountry } from '../src/server/modules/registries/index.ts';
 import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
-import { hasBrowser, launchBrowser } from './browser.ts';
+import { addVirtualAuthenticator, hasBrowser, launchBrowser } from './browser.ts';
 
 const secret = 'a-long-random-secret-for-the-browser-bank-0123';
 const callback = 'https://bank.example/cb';
@@ -141,18 +141,7 @@ describe.skipIf(!hasBrowser())('identity pages in Chromium', () => {
 
   it('enrols a passkey with Chromium’s virtual authenticator, then signs in with it alone at high', async () => {
     const { context, page } = await newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await addVirtualAuthenticator(context, page);
     await enrolUpToFactor(page, nins[1]!);
     await page.getByLabel('Nom de cet appareil').fill('Téléphone de test');
     await page.getByRole('button', { name: 'Créer une clé d’accès' }).click();

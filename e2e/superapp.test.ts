@@ -18,7 +18,8 @@ import {
 } from '../src/server/modules/registries/index.ts';
 import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
-import { hasBrowser, launchBrowser } from './browser.ts';
+import { addVirtualAuthenticator, hasBrowser, launchBrowser } from './browser.ts';
+import { onboardPartner } from './partners.ts';
 import { ensureWebBuild } from './server.ts';
 
 const password = 'Mafe-et-bissap-du-samedi-2026';
@@ -113,37 +114,26 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
       });
       return (await res.json()) as Record<string, never>;
     };
-    const applied = await post('/partners/applications', {
-      organisation: 'BAOBAB',
-      legalName: 'Baobab Crédit SA',
-      contact: { name: 'Intégration', email: 'integration@baobab.example' },
-      purpose: 'Credit assessment with the citizen’s consent, for the super-app test.',
-      services: ['SN/GOV/DGID/registries/tax-records/v1'],
-      subsystemCode: 'credit',
-      keys: [
-        {
-          keyid: 'credit-1',
-          alg: 'ed25519',
-          publicKeyJwk: generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }),
-        },
-      ],
-      redirectUris: ['http://localhost:4999/callback'],
-    });
-    const application = applied.application as unknown as { id: string };
-    const operator = await t.keyFor({ kind: 'operator', roles: ['partners:admin'] });
-    await post(
-      `/partners/applications/${application.id}/decision`,
-      { decision: 'approve' },
-      { authorization: `Bearer ${operator}` },
+    const credentials = await onboardPartner(
+      base,
+      await t.keyFor({ kind: 'operator', roles: ['partners:admin'] }),
+      {
+        organisation: 'BAOBAB',
+        legalName: 'Baobab Crédit SA',
+        contact: { name: 'Intégration', email: 'integration@baobab.example' },
+        purpose: 'Credit assessment with the citizen’s consent, for the super-app test.',
+        services: ['SN/GOV/DGID/registries/tax-records/v1'],
+        subsystemCode: 'credit',
+        keys: [
+          {
+            keyid: 'credit-1',
+            alg: 'ed25519',
+            publicKeyJwk: generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }),
+          },
+        ],
+        redirectUris: ['http://localhost:4999/callback'],
+      },
     );
-    const credentials = (await post(
-      `/partners/applications/${application.id}/credentials`,
-      {},
-      { 'x-application-token': String(applied.token) },
-    )) as unknown as {
-      apiKey: string;
-      bridge: { subsystemId: string };
-    };
     const request = (await post(
       '/consents/requests',
       {
@@ -338,18 +328,7 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     );
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-SN' });
     const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await addVirtualAuthenticator(context, page);
     const tab = (name: string) => page.getByRole('navigation').getByRole('link', { name, exact: true });
     await page.goto(`${base}/app`);
     await page.getByRole('button', { name: 'Se connecter avec mon NIN' }).click();

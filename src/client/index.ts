@@ -19,10 +19,15 @@ export {
   verifyArtefact,
 } from './consent.ts';
 export {
+  applyAsPartner,
   type ConsentRequest,
   type ConsentRequestInput,
+  collectPartnerCredentials,
   createPartnerClient,
+  decidePartnerApplication,
   JokkoProblem,
+  type PartnerApplication,
   type PartnerClient,
   type PartnerClientOptions,
+  type PartnerCredentials,
 } from './partner.ts';

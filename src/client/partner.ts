@@ -42,6 +42,81 @@ export class JokkoProblem extends Error {
   }
 }
 
+/** One JSON call to Jokko's API; an error answer becomes a JokkoProblem. */
+async function jokkoRequest<T>(
+  jokkoUrl: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+  doFetch: typeof fetch = fetch,
+): Promise<T> {
+  const res = await doFetch(`${jokkoUrl.replace(/\/$/, '')}/v1${path}`, {
+    method,
+    headers: {
+      accept: 'application/json',
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...options.headers,
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await res.text();
+  const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (!res.ok) throw new JokkoProblem(res.status, json);
+  return json as T;
+}
+
+export interface PartnerApplication {
+  organisation: string;
+  legalName: string;
+  contact: { name: string; email: string; phone?: string };
+  purpose: string;
+  services: string[];
+  subsystemCode: string;
+  keys: Array<{ keyid: string; alg: 'ed25519' | 'ecdsa-p256-sha256'; publicKeyJwk: Record<string, unknown> }>;
+  redirectUris: string[];
+  environment?: 'production' | 'sandbox';
+}
+
+export interface PartnerCredentials {
+  apiKey: string;
+  oidc: { issuer: string; clientId: string; clientSecret: string; redirectUris: string[] };
+  bridge: { client: string; subsystemId: string; keyids: string[]; environment: 'production' | 'sandbox' };
+}
+
+/** A company applies to become a partner; keep the token: it follows the application and collects the credentials. */
+export const applyAsPartner = (jokkoUrl: string, application: PartnerApplication) =>
+  jokkoRequest<{ application: { id: string; status: string }; token: string }>(
+    jokkoUrl,
+    'POST',
+    '/partners/applications',
+    { body: application },
+  );
+
+/** After an operator's approval: the API key and the OpenID Connect client secret, handed over once. */
+export const collectPartnerCredentials = (jokkoUrl: string, applicationId: string, token: string) =>
+  jokkoRequest<PartnerCredentials>(
+    jokkoUrl,
+    'POST',
+    `/partners/applications/${encodeURIComponent(applicationId)}/credentials`,
+    {
+      headers: { 'x-application-token': token },
+    },
+  );
+
+/** An operator's decision on an application (role `partners:admin`). */
+export const decidePartnerApplication = (
+  jokkoUrl: string,
+  operatorApiKey: string,
+  applicationId: string,
+  decision: { decision: 'approve' | 'reject'; reason?: string; environment?: 'production' | 'sandbox' },
+) =>
+  jokkoRequest<{ id: string; status: string }>(
+    jokkoUrl,
+    'POST',
+    `/partners/applications/${encodeURIComponent(applicationId)}/decision`,
+    { body: decision, headers: { authorization: `Bearer ${operatorApiKey}` } },
+  );
+
 /**
  * What a partner's back end does with Jokko's partner API, in a few calls:
  *
@@ -58,21 +133,14 @@ export function createPartnerClient(options: PartnerClientOptions) {
   const doFetch = options.fetch ?? fetch;
   let keys: Array<Record<string, unknown>> | undefined;
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await doFetch(`${base}/v1${path}`, {
+  const call = <T>(method: string, path: string, body?: unknown) =>
+    jokkoRequest<T>(
+      base,
       method,
-      headers: {
-        authorization: `Bearer ${options.apiKey}`,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (!res.ok) throw new JokkoProblem(res.status, json);
-    return json as T;
-  }
+      path,
+      { body, headers: { authorization: `Bearer ${options.apiKey}` } },
+      doFetch,
+    );
 
   async function consentKeys(refresh = false) {
     if (!keys || refresh)

@@ -1,6 +1,12 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  applyAsPartner,
+  collectPartnerCredentials,
+  decidePartnerApplication,
+  JokkoProblem,
+} from '../client/index.ts';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import type { Config } from './config.ts';
 import { createAuditLog } from './modules/audit/index.ts';
@@ -176,9 +182,6 @@ export interface DemoBank {
 
 const bankPort = 4000;
 
-/** The few fields of the partner API's answers that the onboarding reads. */
-type ApiAnswer = { detail?: string; token?: string; application?: { id: string } } & Record<string, unknown>;
-
 /**
  * Embedded mode: the demo bank (Banque Teranga) is onboarded like any partner, through the public
  * API of the running server: it applies with a fresh key pair, the demo operator approves, it
@@ -194,70 +197,57 @@ export async function demoBank(
   const configFile = join(config.dataDir, 'demo-bank.json');
   const keyFile = join(config.dataDir, 'demo-bank-key.pem');
   const bankUrl = `http://localhost:${bankPort}/`;
-  const api = async (
-    method: string,
-    path: string,
-    options: { token?: string; headers?: Record<string, string>; body?: unknown } = {},
-  ) => {
-    const res = await fetch(`${url}/v1${path}`, {
-      method,
-      headers: {
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...options.headers,
-      },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as ApiAnswer };
-  };
   if (existsSync(configFile) && existsSync(keyFile)) {
     const saved = JSON.parse(readFileSync(configFile, 'utf8')) as { apiKey: string; jokkoUrl: string };
-    if (
-      saved.jokkoUrl === url &&
-      (await api('GET', '/bridge/clients', { token: saved.apiKey })).status === 200
-    )
-      return { configFile, url: bankUrl };
+    const works = await fetch(`${url}/v1/bridge/clients`, {
+      headers: { authorization: `Bearer ${saved.apiKey}` },
+    }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (saved.jokkoUrl === url && works) return { configFile, url: bankUrl };
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const keyid = `teranga-loans-${randomBytes(3).toString('hex')}`;
-  const applied = await api('POST', '/partners/applications', {
-    body: {
-      organisation: 'BTERANGA',
-      legalName: 'Banque Teranga SA (démonstration)',
-      contact: { name: 'Équipe intégration', email: 'integration@teranga.example' },
-      purpose:
-        'Demandes de prêt : identité, adresse, situation fiscale et titres fonciers, avec l’accord du client.',
-      services: [
-        `${getCountryProfile(config.country).code}/GOV/DAF/registries/people/v1`,
-        `${getCountryProfile(config.country).code}/GOV/DGID/registries/tax-records/v1`,
-        `${getCountryProfile(config.country).code}/GOV/DGID/registries/land-titles/v1`,
-      ],
-      subsystemCode: `loans${randomBytes(2).toString('hex')}`,
-      keys: [{ keyid, alg: 'ed25519', publicKeyJwk: publicKey.export({ format: 'jwk' }) }],
-      redirectUris: [`http://localhost:${bankPort}/callback`],
-    },
-  });
-  if (applied.status !== 201)
-    return { error: `the demo bank's application was refused: ${applied.body.detail ?? applied.status}` };
-  const id = applied.body.application?.id ?? '';
-  const decided = await api('POST', `/partners/applications/${id}/decision`, {
-    token: operatorApiKey,
-    body: { decision: 'approve', reason: 'embedded demonstration' },
-  });
-  if (decided.status !== 200)
-    return {
-      error: `the demo operator could not approve the bank: ${decided.body.detail ?? decided.status}`,
-    };
-  const credentials = await api('POST', `/partners/applications/${id}/credentials`, {
-    headers: { 'x-application-token': applied.body.token ?? '' },
-  });
-  if (credentials.status !== 200)
-    return { error: `the demo bank could not collect its credentials: ${credentials.status}` };
+  const application = {
+    organisation: 'BTERANGA',
+    legalName: 'Banque Teranga SA (démonstration)',
+    contact: { name: 'Équipe intégration', email: 'integration@teranga.example' },
+    purpose:
+      'Demandes de prêt : identité, adresse, situation fiscale et titres fonciers, avec l’accord du client.',
+    services: [
+      `${getCountryProfile(config.country).code}/GOV/DAF/registries/people/v1`,
+      `${getCountryProfile(config.country).code}/GOV/DGID/registries/tax-records/v1`,
+      `${getCountryProfile(config.country).code}/GOV/DGID/registries/land-titles/v1`,
+    ],
+    subsystemCode: `loans${randomBytes(2).toString('hex')}`,
+    keys: [{ keyid, alg: 'ed25519' as const, publicKeyJwk: publicKey.export({ format: 'jwk' }) }],
+    redirectUris: [`http://localhost:${bankPort}/callback`],
+  };
+  // The three steps a real partner and a real operator take, through the public API.
+  const step = async <T>(what: string, run: () => Promise<T>): Promise<T | { error: string }> =>
+    run().catch((err: unknown) => ({
+      error: `${what}: ${err instanceof JokkoProblem ? (err.body.detail ?? err.status) : (err as Error).message}`,
+    }));
+  const applied = await step("the demo bank's application was refused", () =>
+    applyAsPartner(url, application),
+  );
+  if ('error' in applied) return applied;
+  const decided = await step('the demo operator could not approve the bank', () =>
+    decidePartnerApplication(url, operatorApiKey, applied.application.id, {
+      decision: 'approve',
+      reason: 'embedded demonstration',
+    }),
+  );
+  if ('error' in decided) return decided;
+  const credentials = await step('the demo bank could not collect its credentials', () =>
+    collectPartnerCredentials(url, applied.application.id, applied.token),
+  );
+  if ('error' in credentials) return credentials;
   writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
   const bank = {
     jokkoUrl: url,
-    ...credentials.body,
+    ...credentials,
     privateKeyFile: keyFile,
     port: bankPort,
     instance: getCountryProfile(config.country).code,
