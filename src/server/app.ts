@@ -22,6 +22,12 @@ import {
   loadConsentKey,
 } from './modules/consent/index.ts';
 import {
+  type EservicesDeps,
+  eicarOnlyScanner,
+  eservicesRoutes,
+  loadRepositoryProcedures,
+} from './modules/eservices/index.ts';
+import {
   authenticateAccessToken,
   authenticateApiKey,
   createOidcProvider,
@@ -30,6 +36,7 @@ import {
   identityAdminRoutes,
   meRoutes,
   oidcRoutes,
+  registerOfficeClient,
   registerSuperAppClient,
 } from './modules/identity/index.ts';
 import { notifyRoutes } from './modules/notify/index.ts';
@@ -43,6 +50,7 @@ import { HealthSchema, ProblemSchema } from './platform/http/schemas.ts';
 import { loggerOptions } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
+import { loadSigningKey } from './platform/signing-keys.ts';
 
 export interface BuildAppOptions {
   config: Config;
@@ -133,6 +141,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const oidcDeps = { ...ctx, publicUrl: config.publicUrl, trustProxy: config.trustProxy, dataRequests };
   const oidc = await createOidcProvider(oidcDeps);
   await registerSuperAppClient(database, config.publicUrl);
+  await registerOfficeClient(database, config.publicUrl);
   const limiter = createRateLimiter(database);
 
   app.addSchema(ProblemSchema);
@@ -309,7 +318,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     consent: createConsentHook(database, clock, consentView),
   });
   await app.register(consentRoutes, { prefix: '/v1', deps: consentDeps });
-  await app.register(notifyRoutes, { prefix: '/v1', database });
+  await app.register(notifyRoutes, {
+    prefix: '/v1',
+    deps: { database, audit: ctx.audit, country: ctx.country, clock },
+  });
   app.addHook('onClose', async () => bridge.close());
   await app.register(bridgeRoutes, { prefix: '/v1', deps: bridge.catalogue });
   await app.register(partnerRoutes, {
@@ -323,6 +335,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       issuer: `${config.publicUrl}/oidc`,
     },
   });
+  const once = <T>(make: () => Promise<T>) => {
+    let value: Promise<T> | undefined;
+    return () => (value ??= make());
+  };
+  const eservices: EservicesDeps = {
+    database,
+    audit: ctx.audit,
+    country: ctx.country,
+    clock,
+    bridgeUrl: config.publicUrl,
+    publicUrl: config.publicUrl,
+    outputKey: once(() => loadSigningKey(database, 'eservices_keys', 'output', clock())),
+    bridgeKey: once(() => loadSigningKey(database, 'eservices_bridge_keys', 'eservices', clock())),
+    scanner: eicarOnlyScanner,
+  };
+  await loadRepositoryProcedures(eservices);
+  await app.register(eservicesRoutes, { prefix: '/v1', deps: eservices });
   await app.register(gatewayRoutes, { deps: bridge.gateway, metrics: metrics.register });
   await app.register(eventRoutes, { deps: bridge.gateway });
 

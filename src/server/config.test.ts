@@ -89,6 +89,16 @@ describe('configuration', () => {
     expect(loadConfig({ BODY_LIMIT: '2MB' }).bodyLimitBytes).toBe(2 * 1024 * 1024);
   });
 
+  it('takes an SMTP server for notification e-mails, masks its password, and warns when production has none', () => {
+    expect(loadConfig({}).mail).toEqual({ smtpUrl: undefined, from: 'Jokko <no-reply@jokko.localhost>' });
+    expect(problemsOf({ SMTP_URL: 'http://mail.example.sn' })[0]).toMatchObject({ variable: 'SMTP_URL' });
+    expect(problemsOf({ MAIL_FROM: 'Jokko' })[0]).toMatchObject({ variable: 'MAIL_FROM' });
+    const config = loadConfig({ SMTP_URL: 'smtps://jokko:s3cr3t-password@smtp.example.sn:465' });
+    expect(describeConfig(config).smtp).toBe('smtps://jokko:*****@smtp.example.sn:465');
+    const env = { JOKKO_ENV: 'production' };
+    expect(configWarnings(loadConfig(env), env).join('\n')).toMatch(/SMTP_URL is not set/);
+  });
+
   it('warns loudly when production relies on development defaults', () => {
     const env = { JOKKO_ENV: 'production' };
     const warnings = configWarnings(loadConfig(env), env);

@@ -33,6 +33,11 @@ export interface Config {
   seedOnStart: boolean;
   seedPeople: number;
   migrateOnStart: boolean;
+  mail: {
+    /** Absent: e-mails are built and logged (subject, masked address), not sent. */
+    smtpUrl: string | undefined;
+    from: string;
+  };
   bridge: {
     bodyLimitBytes: number;
     bufferLimitBytes: number;
@@ -225,6 +230,34 @@ const variables = {
     doc: 'Apply pending database migrations at start-up. Default true.',
     parse: bool(true),
   },
+  SMTP_URL: {
+    doc: 'SMTP server the notify worker sends e-mails through, e.g. smtp://127.0.0.1:2525 or smtps://user:password@smtp.example.sn:465 (nodemailer options may follow as a query). Absent: e-mails are logged (subject and masked address), not sent, and marked sent; production warns. Can come from SMTP_URL_FILE.',
+    secret: true,
+    parse: (_raw: string | undefined, env: Env) => {
+      const v = readSecret('SMTP_URL', env)?.trim();
+      if (!v) return undefined;
+      let url: URL;
+      try {
+        url = new URL(v);
+      } catch {
+        throw new Invalid('expected a URL such as smtp://127.0.0.1:2525 or smtps://user:password@host:465');
+      }
+      if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+        throw new Invalid(`expected an smtp:// or smtps:// URL, got a ${url.protocol}// URL`);
+      if (!url.hostname) throw new Invalid('expected a host name in the URL');
+      return v;
+    },
+  },
+  MAIL_FROM: {
+    doc: 'Sender of notification e-mails, e.g. "Jokko <no-reply@jokko.gouv.sn>". Default "Jokko <no-reply@jokko.localhost>".',
+    devDefault: true,
+    parse: (raw: string | undefined) => {
+      const v = raw?.trim() || 'Jokko <no-reply@jokko.localhost>';
+      if (!/^(?:[^<>@\r\n]+ <[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(v))
+        throw new Invalid(`expected an address such as "Jokko <no-reply@jokko.gouv.sn>", got "${raw}"`);
+      return v;
+    },
+  },
   BRIDGE_BODY_LIMIT: {
     doc: 'Largest request body the Digital Bridge forwards (streamed, never buffered). Default 100mb.',
     parse: byteSize(100 * 1024 ** 2),
@@ -279,6 +312,7 @@ export function loadConfig(env: Env = process.env): Config {
     seedOnStart: p.JOKKO_SEED_ON_START,
     seedPeople: p.JOKKO_SEED_PEOPLE,
     migrateOnStart: p.JOKKO_MIGRATE_ON_START,
+    mail: { smtpUrl: p.SMTP_URL, from: p.MAIL_FROM },
     bridge: {
       bodyLimitBytes: p.BRIDGE_BODY_LIMIT,
       bufferLimitBytes: p.BRIDGE_BUFFER_LIMIT,
@@ -300,6 +334,8 @@ export function configWarnings(config: Config, env: Env = process.env): string[]
   if (!config.databaseUrl)
     warnings.push('DATABASE_URL is not set: production is running on the embedded database');
   if (!config.publicUrl.startsWith('https://')) warnings.push('PUBLIC_URL is not https in production');
+  if (!config.mail.smtpUrl) warnings.push('SMTP_URL is not set: notification e-mails are logged, not sent');
+  warnings.push('no SMS or letter provider is wired yet: SMS and letters are logged, not sent');
   return warnings;
 }
 
@@ -321,6 +357,8 @@ export function describeConfig(config: Config): Record<string, string | number |
     seedOnStart: config.seedOnStart,
     seedPeople: config.seedPeople,
     migrateOnStart: config.migrateOnStart,
+    smtp: config.mail.smtpUrl ? maskUrl(config.mail.smtpUrl) : 'not set: e-mails are logged, not sent',
+    mailFrom: config.mail.from,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import { buildApp } from './app.ts';
 import { type Config, configWarnings, maskUrl } from './config.ts';
@@ -6,10 +7,18 @@ import { type DemoBridge, demoBank, demoBridge, demoEnrolment, ensureDemoCredent
 import { createAuditLog } from './modules/audit/index.ts';
 import { loadBridgeKey, startEventDelivery } from './modules/bridge/index.ts';
 import { remindExpiringConsents } from './modules/consent/index.ts';
+import {
+  createLoggingEmailSender,
+  createSmtpEmailSender,
+  LoggingLetterProvider,
+  LoggingSmsProvider,
+  startNotifyDelivery,
+} from './modules/notify/index.ts';
 import { createProgressBar, isSeeded, seedDemoCountry } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { openConfiguredDatabase } from './platform/db/open.ts';
+import { loggerOptions } from './platform/logger.ts';
 
 export interface RunningPlatform {
   app: FastifyInstance | undefined;
@@ -93,7 +102,35 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
             );
           }, 15 * 60_000);
     reminders?.unref();
-    if (config.role === 'worker') say('Worker role: delivering bridge events and consent reminders.');
+    // The notify outbox: e-mails over SMTP (logged when SMTP_URL is absent), SMS and letters logged
+    // until a provider is wired. Several workers share it (SKIP LOCKED); delivery is at least once.
+    const notifyLog = pino(loggerOptions(config.logLevel)).child({ component: 'notify' });
+    const email =
+      config.role === 'api'
+        ? undefined
+        : config.mail.smtpUrl
+          ? createSmtpEmailSender({ url: config.mail.smtpUrl, from: config.mail.from })
+          : createLoggingEmailSender({ from: config.mail.from, logger: notifyLog });
+    const country = getCountryProfile(config.country);
+    const notices = email
+      ? startNotifyDelivery({
+          database,
+          transport: {
+            email,
+            sms: new LoggingSmsProvider(notifyLog),
+            letter: new LoggingLetterProvider(notifyLog),
+          },
+          clock: () => new Date(),
+          defaultLanguage: country.languages.default,
+          timeZone: country.timeZone,
+          logger: notifyLog,
+          onError: (err) => process.stderr.write(`notify delivery: ${(err as Error).message}\n`),
+        })
+      : undefined;
+    if (config.role === 'worker')
+      say(
+        'Worker role: delivering bridge events, consent reminders and notifications (e-mail, SMS, letters).',
+      );
 
     say('');
     say(`Jokko is running (${config.role} role, country ${config.country}).`);
@@ -150,6 +187,8 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       async stop() {
         if (reminders) clearInterval(reminders);
         await delivery?.stop();
+        await notices?.stop();
+        email?.close();
         await app?.close();
         await database.close();
       },

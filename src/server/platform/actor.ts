@@ -17,6 +17,8 @@ export interface Actor {
   nin?: string;
   /** The OpenID Connect client a citizen's access token was issued to (the app acting for them). */
   clientId?: string;
+  /** Level of assurance of the sign-in behind a citizen's or agent's access token (low, substantial, high). */
+  acr?: string;
 }
 
 /** Where an action came from, recorded in the audit log beside the actor. */

@@ -24,6 +24,7 @@ export { formatServiceId, formatSubsystemId, parseSubsystemId } from './identifi
 export { exportMessageLog, type LogBundle, verifyLogBundle } from './log-export.ts';
 export { type DataAccess, listAccessesToSubject, recordHash } from './message-log.ts';
 export { pipeline } from './pipeline.ts';
+export { ensureSubsystemAccess, type SubsystemAccess } from './platform-access.ts';
 export { publishReferenceServices, referenceSubsystem, registerDemoBridgeClient } from './reference.ts';
 export { bridgeRoutes } from './routes.ts';
 export { type BridgeRuntime, createBridgeRuntime } from './runtime.ts';

@@ -5,6 +5,7 @@ import type { AppContext } from '../../context.ts';
 import { invalidInput } from '../../platform/http/problems.ts';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
 import { getAccountStatus, issueActivationCode, lockAccount, unlockAccount } from './activation.ts';
+import { type AgentRole, agentRoles, setAgentRoles } from './agents.ts';
 
 const NinParams = Type.Object({ nin: Type.String({ minLength: 1, maxLength: 32 }) });
 const Status = Type.Object({
@@ -119,6 +120,41 @@ export async function identityAdminRoutes(app: FastifyInstance, opts: { ctx: App
         ctx,
         requireActor(request),
         nin((request.params as Static<typeof NinParams>).nin),
+        originOf(request),
+      ),
+  );
+
+  const AgentRoles = Type.Object({
+    nin: Type.String(),
+    organisation: Type.String(),
+    roles: Type.Array(Type.Union(agentRoles.map((r) => Type.Literal(r)))),
+  });
+  app.put(
+    '/identity/agents/:nin',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary:
+          'Make an account an agent of an administration (instructor prepares, decider decides); no roles: no longer an agent',
+        operationId: 'setAgentRoles',
+        params: NinParams,
+        body: Type.Object(
+          {
+            organisation: Type.String({ minLength: 2, maxLength: 64, description: 'Identifier, e.g. MJ-CJ' }),
+            roles: Type.Array(Type.Union(agentRoles.map((r) => Type.Literal(r))), { maxItems: 2 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: AgentRoles },
+      },
+    },
+    async (request) =>
+      setAgentRoles(
+        ctx,
+        requireActor(request),
+        nin((request.params as Static<typeof NinParams>).nin),
+        request.body as { organisation: string; roles: AgentRole[] },
         originOf(request),
       ),
   );

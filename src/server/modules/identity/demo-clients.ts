@@ -1,4 +1,5 @@
 import type { Database } from '../../platform/db/database.ts';
+import { officeClientId } from './agents.ts';
 import { superAppClientId } from './me-routes.ts';
 import { cibaGrantType, registerClient } from './oidc/provider.ts';
 
@@ -15,6 +16,23 @@ export async function registerSuperAppClient(database: Database, publicUrl: stri
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'none',
+  });
+}
+
+/**
+ * The back-office at /office, a first-party public client too; agents sign in at `substantial` at
+ * least (password and a second factor), asked for by default.
+ */
+export async function registerOfficeClient(database: Database, publicUrl: string): Promise<void> {
+  await registerClient(database, {
+    client_id: officeClientId,
+    client_name: 'Jokko — back-office',
+    redirect_uris: [`${publicUrl}/office/callback`],
+    post_logout_redirect_uris: [`${publicUrl}/office`],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    default_acr_values: ['substantial'],
   });
 }
 

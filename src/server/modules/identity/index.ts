@@ -7,9 +7,10 @@ export {
   unlockAccount,
 } from './activation.ts';
 export { identityAdminRoutes } from './admin-routes.ts';
+export { type AgentRole, agentRoles, agentRolesOf, officeClientId, setAgentRoles } from './agents.ts';
 export { authenticateApiKey, createApiKey, revokeApiKey } from './api-keys.ts';
 export { authenticateAccessToken } from './citizen-tokens.ts';
-export { registerDemoClients, registerSuperAppClient } from './demo-clients.ts';
+export { registerDemoClients, registerOfficeClient, registerSuperAppClient } from './demo-clients.ts';
 export { assuranceOf, confirmTotp, issueRecoveryCodes, startTotpEnrolment } from './factors.ts';
 export { meRoutes, requireCitizenInApp, superAppClientId } from './me-routes.ts';
 export type { DataRequestPort, DataRequestSummary } from './oidc/data-requests.ts';

@@ -8,7 +8,12 @@ export interface InboxMessage {
 }
 
 /** Push templates written for citizens' eyes; nothing else (codes by SMS, letters) shows in the inbox. */
-export const inboxTemplates = ['consent-request', 'consent-first-use', 'consent-expiring'] as const;
+export const inboxTemplates = [
+  'consent-request',
+  'consent-first-use',
+  'consent-expiring',
+  'application-status',
+] as const;
 
 /**
  * The citizen's in-app inbox: the push messages of the notify outbox addressed to them, newest

@@ -18,6 +18,17 @@ export const problemCatalog = {
   'rate-limited': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  'form-invalid': { status: 422, title: 'Some answers of the form must be corrected' },
+  'application-not-eligible': {
+    status: 422,
+    title: 'The applicant does not meet the conditions of this procedure',
+  },
+  'transition-forbidden': {
+    status: 409,
+    title: 'The procedure does not allow this step from the current status',
+  },
+  'fee-mismatch': { status: 422, title: 'The fee stated is not the fee of this procedure' },
+  'attachment-refused': { status: 422, title: 'The document was refused' },
   'bridge-bad-client': { status: 400, title: 'The X-Road-Client header is missing or malformed' },
   'bridge-invalid-path': { status: 400, title: 'The service path is not acceptable' },
   'bridge-digest-mismatch': { status: 400, title: 'The body does not match its Content-Digest' },

@@ -8,8 +8,35 @@ import { partnerLabel } from './labels.ts';
 interface Message {
   id: string;
   template: string;
-  payload: { partner?: string; validUntil?: string };
+  payload: {
+    partner?: string;
+    validUntil?: string;
+    reference?: string;
+    procedure?: { id: string; title: Record<string, string> };
+    status?: string;
+    message?: string;
+  };
   createdAt: string;
+}
+
+/** A notice about one of my applications: the procedure in my language, its status in words, the agent's note. */
+function ApplicationNotice({ payload }: { payload: Message['payload'] }) {
+  const { t, i18n } = useTranslation();
+  const title = payload.procedure?.title ?? {};
+  return (
+    <>
+      <span>
+        {t('superapp.inbox.application-status', {
+          procedure: title[i18n.language] ?? title.fr ?? Object.values(title)[0] ?? '',
+          reference: payload.reference ?? '',
+          status: t(`superapp.inbox.applicationStatus.${payload.status}`, {
+            defaultValue: payload.status ?? '',
+          }),
+        })}
+      </span>
+      {payload.message && <span>{t('superapp.inbox.message', { message: payload.message })}</span>}
+    </>
+  );
 }
 
 /** My notifications, newest first; each leads to where it can be acted on. */
@@ -24,19 +51,23 @@ export default function Inbox() {
       <ul className="accesses">
         {inbox.data?.items.map((m) => (
           <li key={m.id} className="card">
-            <a
-              href="/app/consents"
-              onClick={(e) => {
-                e.preventDefault();
-                navigate('consents');
-              }}
-            >
-              {t(`superapp.inbox.${m.template}`, {
-                partner: partnerLabel(m.payload.partner ?? ''),
-                date: m.payload.validUntil ? formatDate(m.payload.validUntil) : '',
-                defaultValue: t('superapp.inbox.other'),
-              })}
-            </a>
+            {m.template === 'application-status' ? (
+              <ApplicationNotice payload={m.payload} />
+            ) : (
+              <a
+                href="/app/consents"
+                onClick={(e) => {
+                  e.preventDefault();
+                  navigate('consents');
+                }}
+              >
+                {t(`superapp.inbox.${m.template}`, {
+                  partner: partnerLabel(m.payload.partner ?? ''),
+                  date: m.payload.validUntil ? formatDate(m.payload.validUntil) : '',
+                  defaultValue: t('superapp.inbox.other'),
+                })}
+              </a>
+            )}
             <time dateTime={m.createdAt}>{formatDateTime(m.createdAt)}</time>
           </li>
         ))}

@@ -4,6 +4,7 @@ import { formatDate } from '../format.ts';
 import { SignOutButton } from '../SignOut.tsx';
 import { useApi } from '../useApi.ts';
 import { ConnectedApps } from './ConnectedApps.tsx';
+import { ContactDetails } from './ContactDetails.tsx';
 import { AddPasskey } from './Passkeys.tsx';
 import { AddTotp } from './Totp.tsx';
 
@@ -37,6 +38,7 @@ export default function Settings() {
           ))}
         </fieldset>
       </section>
+      <ContactDetails />
       <section className="card" aria-labelledby="security-title">
         <h2 id="security-title">{t('superapp.settings.security')}</h2>
         <ul>

@@ -189,6 +189,13 @@ export async function createOidcProvider(deps: OidcDeps): Promise<OidcRuntime> {
       RefreshToken: 30 * 24 * 3600,
     },
     rotateRefreshToken: true,
+    // The level of assurance of the sign-in travels with each access token, so an API can ask for
+    // more than a password (the back-office asks for substantial).
+    extraTokenClaims(ctx) {
+      const e = ctx.oidc.entities as Record<string, { acr?: string } | undefined>;
+      const acr = e.AuthorizationCode?.acr ?? e.RefreshToken?.acr ?? e.BackchannelAuthenticationRequest?.acr;
+      return acr ? { acr } : undefined;
+    },
     // Browsers may call the provider cross-origin only from a client's own redirect origins.
     clientBasedCORS(_ctx, origin, client) {
       return (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin);

@@ -1,0 +1,139 @@
+import { createBridgeClient } from '../../../client/index.ts';
+import type { EligibilityRule, ProcedureDefinition } from '../../../shared/procedures/definition.ts';
+import { ensureSubsystemAccess } from '../bridge/index.ts';
+import type { EservicesDeps } from './deps.ts';
+
+export interface Prefilled {
+  values: Record<string, unknown>;
+  /** For each pre-filled field: the registry, the bridge service and when it was read. */
+  sources: Record<string, { registry: string; service: string; at: string }>;
+}
+
+const subsystem = 'eservices';
+// Per database (tests run two engines in one process): grants already made, by owner and registries.
+const grantsByDatabase = new WeakMap<object, Map<string, ReturnType<typeof ensureSubsystemAccess>>>();
+
+function readPointer(value: unknown, pointer: string): unknown {
+  let current = value;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (current === null || typeof current !== 'object') return undefined;
+    current = Array.isArray(current) ? current[Number(key)] : (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Once-only: what the registries know about the applicant is read through the Digital Bridge by
+ * the administration that runs the procedure (its `eservices` subsystem, under the legal basis of
+ * the procedure), so the citizen's data tracker shows who read what and why.
+ */
+export async function prefillApplication(
+  deps: EservicesDeps,
+  procedure: ProcedureDefinition,
+  nin: string,
+  reference: string,
+): Promise<Prefilled> {
+  const result: Prefilled = { values: {}, sources: {} };
+  if (!procedure.prefill.length) return result;
+  const registries = [...new Set(procedure.prefill.map((p) => p.registry))];
+  const key = await deps.bridgeKey();
+  const keyid = `${procedure.owner.toLowerCase()}-${subsystem}-${key.kid}`;
+  const grant = () =>
+    ensureSubsystemAccess(deps.database, deps.audit, {
+      instance: deps.country.code,
+      organisation: procedure.owner,
+      subsystem,
+      key: { keyid, publicJwk: key.publicJwk },
+      registries,
+      legalBasis: `Once-only principle: pre-filling the citizen's own application (${procedure.legalReference ?? procedure.id})`,
+    });
+  const cacheKey = `${procedure.owner}:${registries.join(',')}:${keyid}`;
+  let access = grantsByDatabase.get(deps.database);
+  if (!access) {
+    access = new Map();
+    grantsByDatabase.set(deps.database, access);
+  }
+  let granted = access.get(cacheKey);
+  if (!granted) {
+    granted = grant();
+    access.set(cacheKey, granted);
+    granted.catch(() => access?.delete(cacheKey));
+  }
+  let { client, changed, services } = await granted;
+  // A registry published after the first grant: ask again (idempotent).
+  if (registries.some((r) => !services[r])) {
+    access.delete(cacheKey);
+    ({ client, changed, services } = await grant());
+  }
+  const bridge = createBridgeClient({
+    bridgeUrl: deps.bridgeUrl,
+    client,
+    keyid,
+    privateKey: key.privateKey,
+    alg: 'ed25519',
+  });
+  const calls = new Map<string, Promise<unknown>>();
+  const read = (registry: string, path: string) => {
+    const id = `${registry} ${path}`;
+    let call = calls.get(id);
+    if (!call) {
+      call = (async () => {
+        const service = services[registry];
+        if (!service) return undefined;
+        // Fresh rights reach the gateway within its snapshot poll (250 ms): retry briefly then.
+        for (let attempt = 0; ; attempt++) {
+          const answer = await bridge.call({
+            service,
+            path: path.replace('{nin}', encodeURIComponent(nin)),
+            subject: nin,
+            issue: reference,
+          });
+          if (answer.status === 200) return answer.json<unknown>();
+          if (answer.status === 404) return undefined;
+          if (changed && (answer.status === 401 || answer.status === 403) && attempt < 8) {
+            await sleep(150);
+            continue;
+          }
+          throw new Error(`bridge answered ${answer.status} for ${service}`);
+        }
+      })();
+      calls.set(id, call);
+    }
+    return call;
+  };
+  const at = deps.clock().toISOString();
+  for (const p of procedure.prefill) {
+    const answer = await read(p.registry, p.path);
+    const value = readPointer(answer, p.pointer);
+    if (value === undefined || value === null || value === '') continue;
+    result.values[p.field] = Array.isArray(value) ? value.join(', ') : value;
+    result.sources[p.field] = { registry: p.registry, service: services[p.registry]!, at };
+  }
+  return result;
+}
+
+/** The first eligibility rule the answers fail, or undefined. */
+export function failedEligibility(
+  rules: EligibilityRule[],
+  values: Record<string, unknown>,
+  now: Date,
+): EligibilityRule | undefined {
+  for (const rule of rules) {
+    const value = values[rule.field];
+    if (rule.rule === 'present') {
+      if (value === undefined || value === null || value === '') return rule;
+      continue;
+    }
+    if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(value)) return rule;
+    const born = new Date(`${value.slice(0, 10)}T00:00:00Z`);
+    let age = now.getUTCFullYear() - born.getUTCFullYear();
+    const birthday = new Date(Date.UTC(now.getUTCFullYear(), born.getUTCMonth(), born.getUTCDate()));
+    if (now < birthday) age--;
+    if (rule.rule === 'min-age' && age < rule.years) return rule;
+    if (rule.rule === 'max-age' && age > rule.years) return rule;
+  }
+  return undefined;
+}
