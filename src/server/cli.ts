@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Secret, TOTP } from 'otpauth';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import {
   type Config,
@@ -381,6 +382,20 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
         out('Note: checked with the keys inside the bundle; pass --keys to pin the published keys.');
       if (!result.ok) throw new CliFailure(`Bundle does NOT verify:\n  ${result.problems.join('\n  ')}`);
       out(`Bundle verifies: ${result.count} records, digest ${bundle.digest}, signed by ${bundle.signer}.`);
+    });
+
+  program
+    .command('totp')
+    .description(
+      'Print the current code of a TOTP secret (demo agents and testers; never a real citizen secret).',
+    )
+    .argument('<secret>', 'base32 secret, as printed for the demo agent')
+    .action((secret: string) => {
+      if (!/^[A-Z2-7]{16,128}=*$/.test(secret))
+        throw new CliFailure('the secret must be base32 (A-Z, 2-7)', exitCodes.usage);
+      out(
+        new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate(),
+      );
     });
 
   program

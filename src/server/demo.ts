@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Secret, TOTP } from 'otpauth';
 import {
   applyAsPartner,
   collectPartnerCredentials,
@@ -13,11 +14,14 @@ import { createAuditLog } from './modules/audit/index.ts';
 import { publishReferenceServices, registerDemoBridgeClient } from './modules/bridge/index.ts';
 import {
   authenticateApiKey,
+  confirmTotp,
   createAccount,
   createApiKey,
   findAccountByNin,
   issueActivationCode,
   registerDemoClients,
+  setAgentRoles,
+  startTotpEnrolment,
 } from './modules/identity/index.ts';
 import { demoCitizens } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
@@ -71,6 +75,8 @@ export async function ensureDemoCredentials(
         'bridge:admin',
         'partners:admin',
         'consent:admin',
+        'identity:admin',
+        'eservices:admin',
       ],
     },
   });
@@ -255,4 +261,63 @@ export async function demoBank(
   writeFileSync(configFile, `${JSON.stringify(bank, null, 2)}\n`, { mode: 0o600 });
   chmodSync(configFile, 0o600);
   return { configFile, url: bankUrl };
+}
+
+export interface DemoAgent {
+  nin: string;
+  name: string;
+  password: string;
+  organisation: string;
+  /** Base32 TOTP secret: the agent's second factor (the back-office asks for `substantial`). */
+  totpSecret: string;
+}
+
+/**
+ * Embedded mode: one civil servant of the central criminal record (MJ-CJ) who decides criminal
+ * record extracts in the back-office. Agents sign in at `substantial`, so the account gets a TOTP
+ * factor whose secret is printed with the password (add it to an authenticator app, or
+ * `npm run jokko -- totp <secret>`). Kept in data/demo-agent.json (owner-only); idempotent.
+ */
+export async function demoAgent(config: Config, database: Database): Promise<DemoAgent | undefined> {
+  if (config.databaseUrl) return undefined;
+  const file = join(config.dataDir, 'demo-agent.json');
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoAgent;
+    if (await findAccountByNin(database, saved.nin)) return saved;
+  }
+  const household = new Set((await demoCitizens(database)).map((c) => c.nin));
+  const adultBefore = `${new Date().getUTCFullYear() - 25}-01-01`;
+  const candidates = await database.query<{ nin: string; given_names: string; family_name: string }>(
+    `SELECT p.nin, p.given_names, p.family_name FROM people p
+      WHERE p.death_date IS NULL AND p.birth_date < $1
+        AND NOT EXISTS (SELECT 1 FROM identity_accounts a WHERE a.nin = p.nin)
+      ORDER BY p.nin LIMIT 20`,
+    [adultBefore],
+  );
+  const person = candidates.find((c) => !household.has(c.nin));
+  if (!person) return undefined;
+  const audit = createAuditLog(database);
+  const password = `Jokko-${randomBytes(6).toString('base64url')}-agent`;
+  const account = await createAccount(database, person.nin, password);
+  const factorDeps = { database, audit, publicUrl: config.publicUrl };
+  const totp = await startTotpEnrolment(factorDeps, account.id, person.nin);
+  const now = new TOTP({ secret: Secret.fromBase32(totp.secret), digits: 6, period: 30, algorithm: 'SHA1' });
+  await confirmTotp(factorDeps, account.id, totp.factorId, now.generate({ timestamp: Date.now() - 30_000 }));
+  const organisation = 'MJ-CJ';
+  await setAgentRoles(
+    { database, audit, country: getCountryProfile(config.country) },
+    { kind: 'system', id: 'demo', roles: ['identity:admin'] },
+    person.nin,
+    { organisation, roles: ['instructor', 'decider'] },
+  );
+  const agent: DemoAgent = {
+    nin: person.nin,
+    name: `${person.given_names} ${person.family_name}`,
+    password,
+    organisation,
+    totpSecret: totp.secret,
+  };
+  writeFileSync(file, `${JSON.stringify(agent, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return agent;
 }

@@ -3,7 +3,14 @@ import { pino } from 'pino';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import { buildApp } from './app.ts';
 import { type Config, configWarnings, maskUrl } from './config.ts';
-import { type DemoBridge, demoBank, demoBridge, demoEnrolment, ensureDemoCredentials } from './demo.ts';
+import {
+  type DemoBridge,
+  demoAgent,
+  demoBank,
+  demoBridge,
+  demoEnrolment,
+  ensureDemoCredentials,
+} from './demo.ts';
 import { createAuditLog } from './modules/audit/index.ts';
 import { loadBridgeKey, startEventDelivery } from './modules/bridge/index.ts';
 import { remindExpiringConsents } from './modules/consent/index.ts';
@@ -65,6 +72,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
     }
     const demo = embedded ? await ensureDemoCredentials(config, database) : undefined;
     const enrolment = demo ? await demoEnrolment(config, database) : undefined;
+    const agent = demo ? await demoAgent(config, database) : undefined;
 
     let app: FastifyInstance | undefined;
     let url: string | undefined;
@@ -137,6 +145,8 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
     if (url) {
       say(`  Open:        ${url}/`);
       say(`  Super-app:   ${url}/app   (sign in with a demo citizen below)`);
+      say(`  Back-office: ${url}/office   (agents; a demo agent below)`);
+      say(`  Services:    ${url}/services/performance   (service performance, public)`);
       say(`  API docs:    ${url}/docs`);
       say(`  Health:      ${url}/health/ready`);
     }
@@ -156,6 +166,14 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
         say(
           `  Try enrolment: ${url ?? config.publicUrl}/enrol with NIN ${enrolment.nin} and activation code ${enrolment.code} (${enrolment.name})`,
         );
+      if (agent) {
+        say(
+          `  Demo agent (${agent.organisation}, back-office): ${agent.nin}  ${agent.password}  ${agent.name}`,
+        );
+        say(
+          `    second factor: TOTP secret ${agent.totpSecret} (an authenticator app, or: npm run jokko -- totp ${agent.totpSecret})`,
+        );
+      }
       say(
         `  Demo relying party (code flow, CIBA): ${demo.bankClient.clientId} / ${demo.bankClient.clientSecret}`,
       );

@@ -31,6 +31,14 @@ import {
 } from './procedures.ts';
 
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
+/** A file answer (Buffers bypass the serializer; the schema documents it). */
+const binary = (description: string, types: string[]) => ({
+  200: {
+    description,
+    content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+  },
+});
+const documentTypes = ['application/pdf', 'image/jpeg', 'image/png'];
 const ProcedureId = Type.Object({ id: Type.String({ pattern: '^[a-z0-9-]{3,80}$' }) });
 const Status = ApplicationStatusSchema;
 const Attachment = Type.Object({
@@ -527,6 +535,7 @@ export async function eservicesRoutes(
         summary: 'The signed decision letter or extract (PDF with a verification QR)',
         operationId: 'downloadMyOutput',
         params: Id,
+        response: binary('The PDF', ['application/pdf']),
       },
     },
     async (request, reply) => {
@@ -536,7 +545,7 @@ export async function eservicesRoutes(
       return reply
         .type('application/pdf')
         .header('content-disposition', `attachment; filename="${row.reference}.pdf"`)
-        .send(Buffer.from(pdf));
+        .send(Buffer.from(pdf) as never);
     },
   );
 
@@ -607,6 +616,7 @@ export async function eservicesRoutes(
           id: Type.String({ format: 'uuid' }),
           attachment: Type.String({ format: 'uuid' }),
         }),
+        response: binary('The document as attached', documentTypes),
       },
     },
     async (request, reply) => {
@@ -619,7 +629,7 @@ export async function eservicesRoutes(
       return reply
         .type(file.media_type)
         .header('content-disposition', `attachment; filename="${encodeURIComponent(file.filename)}"`)
-        .send(Buffer.from(file.content));
+        .send(Buffer.from(file.content) as never);
     },
   );
 
@@ -717,6 +727,7 @@ export async function eservicesRoutes(
           id: Type.String({ format: 'uuid' }),
           attachment: Type.String({ format: 'uuid' }),
         }),
+        response: binary('The document as attached', documentTypes),
       },
     },
     async (request, reply) => {
@@ -726,7 +737,7 @@ export async function eservicesRoutes(
       return reply
         .type(file.media_type)
         .header('content-disposition', `attachment; filename="${encodeURIComponent(file.filename)}"`)
-        .send(Buffer.from(file.content));
+        .send(Buffer.from(file.content) as never);
     },
   );
 
