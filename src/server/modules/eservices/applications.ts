@@ -101,6 +101,19 @@ const slaDaysLeft = (p: ProcedureDefinition, fromStep: number) =>
   p.workflow.steps.slice(fromStep).reduce((sum, s) => sum + s.slaDays, 0);
 const addDays = (d: Date, days: number) => new Date(d.getTime() + days * 86_400_000);
 
+const settable = new Set([
+  'status',
+  'updated_at',
+  'step',
+  'submission_key',
+  'due_at',
+  'target_at',
+  'submitted_at',
+  'decided_at',
+  'assigned_to',
+  'output',
+]);
+
 export interface TransitionInput {
   to: ApplicationStatus;
   actor: Actor;
@@ -134,6 +147,9 @@ export async function moveApplication(
   const set: Record<string, unknown> = { status: input.to, updated_at: now, ...input.set };
   if (input.step !== undefined) set.step = input.step;
   const columns = Object.keys(set);
+  // Column names are interpolated: only these, all named in code, may be set.
+  const unknown = columns.find((c) => !settable.has(c));
+  if (unknown) throw new Error(`moveApplication cannot set ${unknown}`);
   const [updated] = await tx.query<ApplicationRow>(
     `UPDATE eservices_applications SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1 RETURNING *`,
     [row.id, ...columns.map((c) => (c === 'output' || c === 'data' ? JSON.stringify(set[c]) : set[c]))],
