@@ -365,11 +365,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await scope.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
     if (indexHtml) {
       await scope.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
-      // The super-app routes on the client: each of its pages is the same shell.
       const shell = async (_request: unknown, reply: FastifyReply) =>
         reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
-      scope.get('/app', { schema: { hide: true } }, shell);
-      scope.get('/app/*', { schema: { hide: true } }, shell);
+      // The super-app, the back-office and the public pages route on the client: each of their
+      // pages is the same shell, never cached stale (it names the current build's assets).
+      for (const prefix of ['/app', '/office', '/verify', '/services']) {
+        scope.get(prefix, { schema: { hide: true } }, shell);
+        scope.get(`${prefix}/*`, { schema: { hide: true } }, shell);
+      }
     }
   });
 

@@ -646,6 +646,8 @@ export async function eservicesRoutes(
         operationId: 'officeWhoAmI',
         response: {
           200: Type.Object({
+            /** The agent's account id, as in `assignedTo`. */
+            id: Type.String(),
             organisation: Type.String(),
             roles: Type.Array(Type.String()),
             acr: Type.String(),
@@ -655,7 +657,12 @@ export async function eservicesRoutes(
     },
     async (request) => {
       const a = await agent(request);
-      return { organisation: a.organisation, roles: [...a.actor.roles], acr: a.actor.acr ?? 'low' };
+      return {
+        id: a.actor.id,
+        organisation: a.organisation,
+        roles: [...a.actor.roles],
+        acr: a.actor.acr ?? 'low',
+      };
     },
   );
 
