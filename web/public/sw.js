@@ -1,16 +1,22 @@
 // The super-app's service worker. The app shell and every built asset are cached at install, so a
-// repeat visit starts without the network; the citizen's own data (profile, records, consents)
-// is cached as it is read, so what was already loaded opens offline. Signing out empties the
-// data cache (the app posts 'sign-out'). Nothing else is cached, and never a token.
-const version = 'v1';
+// repeat visit starts without the network; the citizen's own data (profile, records, consents,
+// applications) and the procedures they were read with are cached as they are read, so what was
+// already loaded opens offline. Signing out empties the data cache (the app posts 'sign-out').
+// Nothing else is cached: never a token, an attachment or a signed output (a PDF is saved by the
+// citizen, not kept behind their back).
+const version = 'v2';
 const shellCache = `jokko-shell-${version}`;
 const dataCache = 'jokko-data';
 const offlineData = [
-  '/v1/me',
-  '/v1/me/records',
-  '/v1/me/consents',
-  '/v1/me/consent-requests',
-  '/v1/me/inbox',
+  /^\/v1\/me$/,
+  /^\/v1\/me\/records$/,
+  /^\/v1\/me\/consents$/,
+  /^\/v1\/me\/consent-requests$/,
+  /^\/v1\/me\/inbox$/,
+  /^\/v1\/me\/applications(\/[0-9a-f-]{36})?$/,
+  // The catalogue and the definitions (public), which an application is read with.
+  /^\/v1\/procedures$/,
+  /^\/v1\/procedures\/(?!performance$)[a-z0-9-]+$/,
 ];
 
 self.addEventListener('install', (event) => {
@@ -67,15 +73,18 @@ self.addEventListener('fetch', (event) => {
     );
     return;
   }
-  // The citizen's data: the network first, kept for offline; the copy when the network fails.
-  if (offlineData.includes(url.pathname)) {
+  // The citizen's data: the network first, kept for offline; the copy when the network fails. The
+  // key is the path and query without the token (a definition's version is its own); searches of
+  // the catalogue are not kept (the app searches the kept catalogue when offline).
+  if (offlineData.some((path) => path.test(url.pathname)) && !url.searchParams.has('q')) {
+    const key = url.pathname + url.search;
     event.respondWith(
       fetch(request)
         .then(async (res) => {
-          if (res.ok) await (await caches.open(dataCache)).put(url.pathname, res.clone());
+          if (res.ok) await (await caches.open(dataCache)).put(key, res.clone());
           return res;
         })
-        .catch(async () => (await caches.match(url.pathname, { cacheName: dataCache })) ?? Response.error()),
+        .catch(async () => (await caches.match(key, { cacheName: dataCache })) ?? Response.error()),
     );
   }
 });

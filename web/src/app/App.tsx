@@ -2,23 +2,26 @@ import { lazy, type ReactNode, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Language, languages, setLanguage } from '../i18n/index.ts';
 import { completeSignIn, signIn, token, trySilently } from './auth.ts';
-import { navigate, type Route, useRoute } from './router.ts';
+import { navigate, type Route, useLocation } from './router.ts';
 import './app.css';
 
 // Each screen is its own chunk, loaded when first opened.
 const screens: Record<Route, ReturnType<typeof lazy>> = {
   '': lazy(() => import('./screens/Home.tsx')),
+  services: lazy(() => import('./screens/Services.tsx')),
   data: lazy(() => import('./screens/MyData.tsx')),
   consents: lazy(() => import('./screens/Consents.tsx')),
   tracker: lazy(() => import('./screens/Tracker.tsx')),
   inbox: lazy(() => import('./screens/Inbox.tsx')),
   settings: lazy(() => import('./screens/Settings.tsx')),
 };
-const nav: Array<{ route: Route; key: string; icon: string }> = [
+const Application = lazy(() => import('./screens/Application.tsx'));
+// Six tabs fit a 360 px phone; the data tracker is part of "My data" (linked from it and from home).
+const nav: Array<{ route: Route; key: string; icon: string; also?: Route[] }> = [
   { route: '', key: 'home', icon: '⌂' },
-  { route: 'data', key: 'data', icon: '☰' },
+  { route: 'services', key: 'services', icon: '▤' },
+  { route: 'data', key: 'data', icon: '☰', also: ['tracker'] },
   { route: 'consents', key: 'consents', icon: '✓' },
-  { route: 'tracker', key: 'tracker', icon: '◎' },
   { route: 'inbox', key: 'inbox', icon: '✉' },
   { route: 'settings', key: 'settings', icon: '⚙' },
 ];
@@ -32,7 +35,7 @@ type State =
 
 export default function App() {
   const { t, i18n } = useTranslation();
-  const route = useRoute();
+  const { route, item } = useLocation();
   const [state, setState] = useState<State>({ kind: 'starting' });
 
   useEffect(() => {
@@ -60,7 +63,7 @@ export default function App() {
     else setState({ kind: 'signed-out' });
   }, []);
 
-  const Screen = screens[route];
+  const Screen = route === 'services' && item ? Application : screens[route];
   return (
     <div className="app">
       <a className="skip" href="#main">
@@ -89,7 +92,7 @@ export default function App() {
         )}
         {(state.kind === 'signed-in' || state.kind === 'offline') && (
           <Suspense fallback={<p aria-live="polite">{t('superapp.loading')}</p>}>
-            <Screen />
+            <Screen key={item} />
           </Suspense>
         )}
       </main>
@@ -99,7 +102,7 @@ export default function App() {
             <a
               key={n.key}
               href={n.route ? `/app/${n.route}` : '/app'}
-              aria-current={route === n.route ? 'page' : undefined}
+              aria-current={route === n.route || n.also?.includes(route) ? 'page' : undefined}
               onClick={(e) => {
                 e.preventDefault();
                 navigate(n.route);

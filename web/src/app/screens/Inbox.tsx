@@ -15,6 +15,7 @@ interface Message {
     procedure?: { id: string; title: Record<string, string> };
     status?: string;
     message?: string;
+    applicationId?: string;
   };
   createdAt: string;
 }
@@ -23,17 +24,29 @@ interface Message {
 function ApplicationNotice({ payload }: { payload: Message['payload'] }) {
   const { t, i18n } = useTranslation();
   const title = payload.procedure?.title ?? {};
+  const text = t('superapp.inbox.application-status', {
+    procedure: title[i18n.language] ?? title.fr ?? Object.values(title)[0] ?? '',
+    reference: payload.reference ?? '',
+    status: t(`superapp.inbox.applicationStatus.${payload.status}`, {
+      defaultValue: payload.status ?? '',
+    }),
+  });
+  const id = payload.applicationId;
   return (
     <>
-      <span>
-        {t('superapp.inbox.application-status', {
-          procedure: title[i18n.language] ?? title.fr ?? Object.values(title)[0] ?? '',
-          reference: payload.reference ?? '',
-          status: t(`superapp.inbox.applicationStatus.${payload.status}`, {
-            defaultValue: payload.status ?? '',
-          }),
-        })}
-      </span>
+      {id ? (
+        <a
+          href={`/app/services/${id}`}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(`services/${id}`);
+          }}
+        >
+          {text}
+        </a>
+      ) : (
+        <span>{text}</span>
+      )}
       {payload.message && <span>{t('superapp.inbox.message', { message: payload.message })}</span>}
     </>
   );

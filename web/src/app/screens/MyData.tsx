@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { formatDate, formatMoney } from '../format.ts';
 import { ProblemAlert } from '../Problem.tsx';
+import { navigate } from '../router.ts';
 import { useApi } from '../useApi.ts';
 
 interface Person {
@@ -53,6 +54,17 @@ export default function MyData() {
     <>
       <h1>{t('superapp.data.title')}</h1>
       <p>{t('superapp.data.intro')}</p>
+      <a
+        href="/app/tracker"
+        className="card shortcut"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate('tracker');
+        }}
+      >
+        <strong>{t('superapp.tracker.title')}</strong>
+        <span>{t('superapp.home.trackerHint')}</span>
+      </a>
       {me.error && <ProblemAlert error={me.error} />}
       {me.loading && !p && <p aria-live="polite">{t('superapp.loading')}</p>}
       {p && (
