@@ -20,7 +20,7 @@ interface Claims {
 }
 
 type Verdict =
-  | { valid: true; claims: Claims }
+  | { valid: true; claims: Claims; issuer?: { identifier: string; name: string } }
   | { valid: false; reason: string }
   /** The check itself failed (no network, server error): no verdict on the document. */
   | { failed: true };
@@ -103,6 +103,7 @@ export default function VerifyOutput() {
     </div>
   );
   const owner = claims?.jokko.owner ?? '';
+  const issuerName = verdict && 'valid' in verdict && verdict.valid ? verdict.issuer?.name : undefined;
 
   return (
     <PublicPage title={t('verify.title')}>
@@ -151,7 +152,7 @@ export default function VerifyOutput() {
               {row(t('verify.nin'), claims.jokko.holder.nin)}
               {row(
                 t('verify.issuer'),
-                `${t(`administrations.${owner}`, { defaultValue: owner })} (${owner})`,
+                `${issuerName ?? t(`administrations.${owner}`, { defaultValue: owner })} (${owner})`,
               )}
               {row(t('verify.issuedAt'), dateOf(claims.iat))}
               {row(t('verify.validUntil'), claims.exp ? dateOf(claims.exp) : t('verify.noExpiry'))}

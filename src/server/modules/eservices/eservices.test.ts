@@ -369,6 +369,7 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
     const verified = await api('POST', '/outputs/verify', '', { code });
     expect(verified.body).toMatchObject({
       valid: true,
+      issuer: { identifier: 'MJ-CJ', name: 'Ministère de la Justice — Casier judiciaire central' },
       claims: {
         sub: reference,
         jokko: { procedure: criminal, owner: 'MJ-CJ', holder: { nin: people[0]!.nin }, decision: 'approved' },

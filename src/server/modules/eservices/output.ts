@@ -144,3 +144,12 @@ export async function checkOutputCode(deps: EservicesDeps, code: string): Promis
 }
 
 export const outputKeys = (deps: EservicesDeps) => publishedSigningKeys(deps.database, 'eservices_keys');
+
+/** The public name of an administration (organisations registry), for verifiers. */
+export async function administrationName(deps: EservicesDeps, identifier: string) {
+  const [row] = await deps.database.query<{ identifier: string; name: string }>(
+    "SELECT identifier, name FROM organisations WHERE identifier = $1 AND kind = 'administration'",
+    [identifier],
+  );
+  return row;
+}

@@ -21,7 +21,7 @@ import {
 } from './applications.ts';
 import type { EservicesDeps } from './deps.ts';
 import { agentOf, bulkAction, commentOn, decide, getForAgent, listQueue, timeline } from './office.ts';
-import { checkOutputCode, outputKeys, renderApplicationPdf } from './output.ts';
+import { administrationName, checkOutputCode, outputKeys, renderApplicationPdf } from './output.ts';
 import { servicePerformance } from './performance.ts';
 import {
   getProcedure,
@@ -346,13 +346,17 @@ export async function eservicesRoutes(
             valid: Type.Boolean(),
             reason: Type.Optional(Type.String()),
             claims: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+            /** The deciding administration as the organisations registry names it (not part of the signature). */
+            issuer: Type.Optional(Type.Object({ identifier: Type.String(), name: Type.String() })),
           }),
         },
       },
     },
     async (request) => {
       const check = await checkOutputCode(deps, request.body.code);
-      return check.valid ? { valid: true, claims: check.claims } : { valid: false, reason: check.reason };
+      if (!check.valid) return { valid: false, reason: check.reason };
+      const issuer = await administrationName(deps, check.claims.jokko.owner);
+      return { valid: true, claims: check.claims, ...(issuer ? { issuer } : {}) };
     },
   );
 
