@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import officeEn from '../office/locales/en.json' with { type: 'json' };
+import officeFr from '../office/locales/fr.json' with { type: 'json' };
+import officeWo from '../office/locales/wo.json' with { type: 'json' };
+import publicEn from '../public/locales/en.json' with { type: 'json' };
+import publicFr from '../public/locales/fr.json' with { type: 'json' };
+import publicWo from '../public/locales/wo.json' with { type: 'json' };
 import en from './locales/en.json' with { type: 'json' };
 import fr from './locales/fr.json' with { type: 'json' };
 import wo from './locales/wo.json' with { type: 'json' };
@@ -13,8 +19,14 @@ function flatten(obj: Record<string, unknown>, prefix = ''): Record<string, unkn
   );
 }
 
-describe('translations', () => {
-  const locales = { fr: flatten(fr), wo: flatten(wo), en: flatten(en) };
+const bundles = {
+  'landing and super-app': { fr, wo, en },
+  'back-office': { fr: officeFr, wo: officeWo, en: officeEn },
+  'public pages (verification, performance)': { fr: publicFr, wo: publicWo, en: publicEn },
+};
+
+describe.each(Object.entries(bundles))('translations of the %s', (_name, bundle) => {
+  const locales = { fr: flatten(bundle.fr), wo: flatten(bundle.wo), en: flatten(bundle.en) };
 
   it('have the same keys in French, Wolof and English', () => {
     const keys = Object.keys(locales.fr).sort();
@@ -23,10 +35,15 @@ describe('translations', () => {
   });
 
   it('have no empty strings', () => {
-    for (const [lang, entries] of Object.entries(locales)) {
-      for (const [key, value] of Object.entries(entries)) {
+    for (const [lang, entries] of Object.entries(locales))
+      for (const [key, value] of Object.entries(entries))
         expect(typeof value === 'string' && value.trim().length > 0, `${lang} ${key}`).toBe(true);
-      }
-    }
+  });
+
+  it('use the same placeholders in every language', () => {
+    const placeholders = (s: unknown) => [...String(s).matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
+    for (const key of Object.keys(locales.fr))
+      for (const lang of ['wo', 'en'] as const)
+        expect(placeholders(locales[lang][key]), `${lang} ${key}`).toEqual(placeholders(locales.fr[key]));
   });
 });

@@ -1,7 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import { ApplicationStatusSchema, ProcedureDefinition } from '../../../shared/procedures/definition.ts';
+import { Application, Attachment, ProcedureSummary } from '../../../shared/procedures/application.ts';
+import {
+  ProcedureDefinition,
+  ApplicationStatusSchema as Status,
+} from '../../../shared/procedures/definition.ts';
 import { Problem } from '../../platform/http/problems.ts';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
 import { requireCitizenInApp } from '../identity/index.ts';
@@ -40,73 +44,6 @@ const binary = (description: string, types: string[]) => ({
 });
 const documentTypes = ['application/pdf', 'image/jpeg', 'image/png'];
 const ProcedureId = Type.Object({ id: Type.String({ pattern: '^[a-z0-9-]{3,80}$' }) });
-const Status = ApplicationStatusSchema;
-const Attachment = Type.Object({
-  id: Type.String(),
-  slot: Type.String(),
-  filename: Type.String(),
-  mediaType: Type.String(),
-  sizeBytes: Type.Integer(),
-  sha256: Type.String(),
-  createdAt: Type.String(),
-});
-const Event = Type.Object({
-  at: Type.String(),
-  kind: Type.String(),
-  actor: Type.String(),
-  actorId: Type.Optional(Type.String()),
-  from: Type.Union([Type.String(), Type.Null()]),
-  to: Type.Union([Type.String(), Type.Null()]),
-  step: Type.Union([Type.Integer(), Type.Null()]),
-  decision: Type.Union([Type.String(), Type.Null()]),
-  message: Type.Union([Type.String(), Type.Null()]),
-  internal: Type.Boolean(),
-});
-const Application = Type.Object({
-  id: Type.String(),
-  reference: Type.String(),
-  procedure: Type.Object({ id: Type.String(), version: Type.Integer(), owner: Type.String() }),
-  status: Status,
-  step: Type.Integer(),
-  data: Type.Record(Type.String(), Type.Unknown()),
-  prefilled: Type.Record(
-    Type.String(),
-    Type.Object({ registry: Type.String(), service: Type.String(), at: Type.String() }),
-  ),
-  language: Type.String(),
-  fee: Type.Object({ amount: Type.Integer(), currency: Type.String() }),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-  submittedAt: Type.Union([Type.String(), Type.Null()]),
-  decidedAt: Type.Union([Type.String(), Type.Null()]),
-  dueAt: Type.Union([Type.String(), Type.Null()]),
-  output: Type.Union([
-    Type.Object({
-      kind: Type.String(),
-      title: Type.String(),
-      issuedAt: Type.String(),
-      validUntil: Type.Union([Type.String(), Type.Null()]),
-    }),
-    Type.Null(),
-  ]),
-  attachments: Type.Optional(Type.Array(Attachment)),
-  timeline: Type.Optional(Type.Array(Event)),
-  nin: Type.Optional(Type.String()),
-  assignedTo: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  /** Whole days left before the current step's target (negative: late). */
-  slaDaysLeft: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
-});
-const Summary = Type.Object({
-  id: Type.String(),
-  version: Type.Integer(),
-  owner: Type.String(),
-  category: Type.String(),
-  title: Type.Record(Type.String(), Type.String()),
-  summary: Type.Record(Type.String(), Type.String()),
-  fee: Type.Object({ amount: Type.Integer(), currency: Type.String() }),
-  targetDays: Type.Integer(),
-  online: Type.Boolean(),
-});
 
 function present(row: ApplicationRow, now: Date, agent = false) {
   return {
@@ -180,7 +117,7 @@ export async function eservicesRoutes(
           q: Type.Optional(Type.String({ maxLength: 100 })),
           category: Type.Optional(Type.String({ maxLength: 40 })),
         }),
-        response: { 200: Type.Object({ items: Type.Array(Summary) }) },
+        response: { 200: Type.Object({ items: Type.Array(ProcedureSummary) }) },
       },
     },
     async (request) => ({

@@ -1,3 +1,5 @@
+import { type ApplicationStatus, applicationStatuses } from '../../../shared/procedures/definition.ts';
+
 /**
  * What a notice says, by template and language: a subject (e-mails, never a secret in it) and a
  * short plain text (SMS, e-mail body). French, Wolof and English; any other language falls back to
@@ -7,17 +9,8 @@
 export const templateLanguages = ['fr', 'wo', 'en'] as const;
 export type TemplateLanguage = (typeof templateLanguages)[number];
 
-export const applicationStatuses = [
-  'draft',
-  'submitted',
-  'in_review',
-  'info_requested',
-  'approved',
-  'rejected',
-  'completed',
-  'withdrawn',
-] as const;
-export type ApplicationStatus = (typeof applicationStatuses)[number];
+// The statuses are e-services' own (one list, in the shared procedure schema).
+export { type ApplicationStatus, applicationStatuses };
 
 export interface RenderedMessage {
   subject: string;
