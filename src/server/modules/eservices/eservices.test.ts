@@ -538,4 +538,48 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
     expect(row).toMatchObject({ submitted: 1, decided: 1, withinTarget: 1, online: 1, targetDays: 3 });
     expect((row as unknown as { medianDays: number }).medianDays).toBeLessThan(0.1);
   });
+
+  it('pages the queue with a cursor, applications waiting for the citizen (no deadline) last', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = await api('POST', '/me/applications', tokens[1]!, { procedure: criminal });
+      await api('PATCH', `/me/applications/${started.body.id}`, tokens[1]!, { data: { purpose: 'travel' } });
+      const current = (await api('GET', `/procedures/${criminal}`, '')).body.fee;
+      const sent = await api(
+        'POST',
+        `/me/applications/${started.body.id}/submit`,
+        tokens[1]!,
+        { fee: started.body.fee ?? current },
+        {
+          'idempotency-key': `page-${started.body.id}`,
+        },
+      );
+      expect(sent.status).toBe(200);
+      ids.push(started.body.id);
+    }
+    await api('POST', '/office/applications/bulk', agents.justice!, {
+      action: 'start-review',
+      ids: [ids[0]],
+    });
+    const asked = await api('POST', `/office/applications/${ids[0]}/decision`, agents.justice!, {
+      decision: 'request-info',
+      message: 'Précisez le pays de destination.',
+    });
+    expect(asked.body).toMatchObject({ status: 'info_requested', dueAt: null });
+    const seen: string[] = [];
+    let next: string | null = null;
+    do {
+      const page: { body: { items: Array<{ id: string }>; next: string | null } } = await api(
+        'GET',
+        `/office/applications?limit=1${next ? `&after=${next}` : ''}`,
+        agents.justice!,
+      );
+      seen.push(...page.body.items.map((a) => a.id));
+      next = page.body.next;
+    } while (next && seen.length < 20);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual(expect.arrayContaining(ids));
+    expect(seen.at(-1)).toBe(ids[0]);
+    expect((await api('GET', '/office/applications?after=not-a-cursor', agents.justice!)).status).toBe(400);
+  });
 });

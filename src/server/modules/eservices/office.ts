@@ -61,8 +61,13 @@ export async function listQueue(
   filter: QueueFilter,
 ): Promise<{ items: ApplicationRow[]; next: string | null }> {
   authorize(agent.actor, canWorkQueue, undefined, 'work applications');
-  const params: unknown[] = [agent.organisation, filter.status?.length ? filter.status : openStatuses];
-  const where = ['owner = $1', 'status = ANY($2::text[])'];
+  const params: unknown[] = [agent.organisation];
+  // The default (open) statuses are written out so the planner can use the partial index on them.
+  const where = ['owner = $1'];
+  if (filter.status?.length) {
+    params.push(filter.status);
+    where.push('status = ANY($2::text[])');
+  } else where.push(`status IN (${openStatuses.map((s) => `'${s}'`).join(', ')})`);
   const add = (sql: string, value: unknown) => {
     params.push(value);
     where.push(sql.replace('?', `$${params.length}`));
@@ -74,14 +79,19 @@ export async function listQueue(
   if (filter.reference) add('reference = ?', filter.reference);
   if (filter.after) {
     const [due, id] = Buffer.from(filter.after, 'base64url').toString('utf8').split('|');
-    if (!id || !/^[0-9a-f-]{36}$/.test(id))
+    if (!id || !/^[0-9a-f-]{36}$/.test(id) || (due && Number.isNaN(Date.parse(due))))
       throw new Problem('bad-request', 'after: not a cursor from this queue');
-    params.push(due ? new Date(due) : null, id);
-    where.push(`(due_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    params.push(id);
+    const idParam = `$${params.length}::uuid`;
+    if (due) {
+      params.push(new Date(due));
+      // Applications without a deadline (waiting for the citizen) come last.
+      where.push(`((due_at, id) > ($${params.length}::timestamptz, ${idParam}) OR due_at IS NULL)`);
+    } else where.push(`(due_at IS NULL AND id > ${idParam})`);
   }
   params.push(filter.limit + 1);
   const rows = await deps.database.query<ApplicationRow>(
-    `SELECT * FROM eservices_applications WHERE ${where.join(' AND ')} ORDER BY due_at, id LIMIT $${params.length}`,
+    `SELECT * FROM eservices_applications WHERE ${where.join(' AND ')} ORDER BY due_at NULLS LAST, id LIMIT $${params.length}`,
     params,
   );
   const items = rows.slice(0, filter.limit);
@@ -304,8 +314,8 @@ export async function timeline(session: SqlSession, id: string, includeInternal:
     actor_kind: string;
     actor_id: string;
     kind: string;
-    from_status: string | null;
-    to_status: string | null;
+    from_status: ApplicationStatus | null;
+    to_status: ApplicationStatus | null;
     step: number | null;
     decision: string | null;
     message: string | null;
