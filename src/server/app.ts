@@ -21,12 +21,7 @@ import {
   describeRedirectRequest,
   loadConsentKey,
 } from './modules/consent/index.ts';
-import {
-  type EservicesDeps,
-  eicarOnlyScanner,
-  eservicesRoutes,
-  loadRepositoryProcedures,
-} from './modules/eservices/index.ts';
+import { createEservicesDeps, eservicesRoutes, loadRepositoryProcedures } from './modules/eservices/index.ts';
 import {
   authenticateAccessToken,
   authenticateApiKey,
@@ -50,7 +45,6 @@ import { HealthSchema, ProblemSchema } from './platform/http/schemas.ts';
 import { loggerOptions } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
-import { loadSigningKey } from './platform/signing-keys.ts';
 
 export interface BuildAppOptions {
   config: Config;
@@ -335,21 +329,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       issuer: `${config.publicUrl}/oidc`,
     },
   });
-  const once = <T>(make: () => Promise<T>) => {
-    let value: Promise<T> | undefined;
-    return () => (value ??= make());
-  };
-  const eservices: EservicesDeps = {
+  const eservices = createEservicesDeps({
     database,
     audit: ctx.audit,
     country: ctx.country,
     clock,
-    bridgeUrl: config.publicUrl,
     publicUrl: config.publicUrl,
-    outputKey: once(() => loadSigningKey(database, 'eservices_keys', 'output', clock())),
-    bridgeKey: once(() => loadSigningKey(database, 'eservices_bridge_keys', 'eservices', clock())),
-    scanner: eicarOnlyScanner,
-  };
+  });
   await loadRepositoryProcedures(eservices);
   await app.register(eservicesRoutes, { prefix: '/v1', deps: eservices });
   await app.register(gatewayRoutes, { deps: bridge.gateway, metrics: metrics.register });

@@ -14,6 +14,7 @@ import {
 import { createAuditLog } from './modules/audit/index.ts';
 import { loadBridgeKey, startEventDelivery } from './modules/bridge/index.ts';
 import { remindExpiringConsents } from './modules/consent/index.ts';
+import { completeApprovedApplications, createEservicesDeps } from './modules/eservices/index.ts';
 import {
   createLoggingEmailSender,
   createSmtpEmailSender,
@@ -110,6 +111,25 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
             );
           }, 15 * 60_000);
     reminders?.unref();
+    // Approved applications whose registry change failed (a registry unreachable) are completed on
+    // a later try; a minute apart, in the all and worker roles.
+    const completions =
+      config.role === 'api'
+        ? undefined
+        : setInterval(() => {
+            completeApprovedApplications(
+              createEservicesDeps({
+                database,
+                audit: createAuditLog(database),
+                country: getCountryProfile(config.country),
+                clock: () => new Date(),
+                publicUrl: config.publicUrl,
+              }),
+            ).catch((err: unknown) =>
+              process.stderr.write(`application completion: ${(err as Error).message}\n`),
+            );
+          }, 60_000);
+    completions?.unref();
     // The notify outbox: e-mails over SMTP (logged when SMTP_URL is absent), SMS and letters logged
     // until a provider is wired. Several workers share it (SKIP LOCKED); delivery is at least once.
     const notifyLog = pino(loggerOptions(config.logLevel)).child({ component: 'notify' });
@@ -204,6 +224,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       url,
       async stop() {
         if (reminders) clearInterval(reminders);
+        if (completions) clearInterval(completions);
         await delivery?.stop();
         await notices?.stop();
         email?.close();

@@ -202,7 +202,12 @@ const checkStatement: Check = (p) =>
   Object.entries(p.output.statement).flatMap(([language, statement]) =>
     [...statement.matchAll(/\{([^{}]*)\}/g)]
       .map((match) => match[1] ?? '')
-      .filter((name) => !statementPlaceholders.includes(name) && p.form.schema.properties[name] === undefined)
+      .filter(
+        (name) =>
+          !statementPlaceholders.includes(name) &&
+          p.form.schema.properties[name] === undefined &&
+          p.output.registryUpdate?.results?.[name] === undefined,
+      )
       .map((name) =>
         problem(
           ['output', 'statement', language],
@@ -210,6 +215,43 @@ const checkStatement: Check = (p) =>
         ),
       ),
   );
+
+/** The registry change names a registry of the country, and its path only the applicant and answers. */
+const checkRegistryUpdate: Check = (p, { registries }) => {
+  const update = p.output.registryUpdate;
+  if (!update) return [];
+  const problems: ProcedureProblem[] = [];
+  if (!registries.includes(update.registry))
+    problems.push(
+      problem(
+        ['output', 'registryUpdate', 'registry'],
+        `"${update.registry}" is not a registry of this country`,
+      ),
+    );
+  else if (
+    !update.path.startsWith(
+      update.registry === 'people' ? '/people/{nin}' : `/people/{nin}/${update.registry}/`,
+    )
+  )
+    problems.push(
+      problem(
+        ['output', 'registryUpdate', 'path'],
+        `the path must be one of the ${update.registry} registry's`,
+      ),
+    );
+  for (const [, name] of update.path.matchAll(/\{([^{}]*)\}/g))
+    if (name !== 'nin' && p.form.schema.properties[name ?? ''] === undefined)
+      problems.push(problem(['output', 'registryUpdate', 'path'], `{${name}} is not a form field`));
+  for (const name of Object.keys(update.results ?? {}))
+    if (p.form.schema.properties[name] !== undefined || statementPlaceholders.includes(name))
+      problems.push(
+        problem(
+          ['output', 'registryUpdate', 'results', name],
+          `"${name}" already names a form field or placeholder`,
+        ),
+      );
+  return problems;
+};
 
 const checkUniqueIds: Check = (p) => [
   ...duplicates(p.attachments.map((a) => a.id)).map((index) =>
@@ -234,6 +276,7 @@ const checks: Check[] = [
   checkPrefill,
   checkEligibility,
   checkStatement,
+  checkRegistryUpdate,
   checkUniqueIds,
 ];
 

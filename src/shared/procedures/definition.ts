@@ -165,6 +165,27 @@ export const Output = Type.Object(
     documentType: Type.Optional(Id),
     /** Months the output is valid for, when it expires (an extract: 3). */
     validityMonths: Type.Optional(Type.Integer({ minimum: 1, maximum: 240 })),
+    /**
+     * A change to a registry that approval makes, through the bridge, by the administration that
+     * runs the procedure: `path` is the registry service's path with `{nin}` and `{field}` taken
+     * from the answers; `results` names values of the registry's answer (JSON Pointers) that the
+     * statement may print as `{name}`.
+     */
+    registryUpdate: Type.Optional(
+      Type.Object(
+        {
+          registry: Type.String({ pattern: '^[a-z-]+$' }),
+          method: Type.Literal('POST'),
+          path: Type.String({ pattern: '^/people/\\{nin\\}(/[a-zA-Z0-9{}-]+)+$', maxLength: 200 }),
+          body: Type.Record(
+            Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]*$' }),
+            Type.Union([Type.String(), Type.Integer(), Type.Boolean()]),
+          ),
+          results: Type.Optional(Type.Record(FieldName, Type.String({ pattern: '^(/[^/]+)+$' }))),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -7,8 +7,9 @@ import { formatServiceId, isSegment, memberClassFor } from './identifiers.ts';
 /**
  * The reference services: each administration that owns a registry publishes it on the bridge as
  * `{INSTANCE}/GOV/{owner}/registries/{registry}/v1`, backed by the registries API, which accepts
- * only the bridge (a system key with `registries:read` that the bridge sends as its backend token).
- * All of them carry personal data, so a caller needs consent or a declared legal basis.
+ * only the bridge (a system key with `registries:read` and `registries:write` that the bridge sends
+ * as its backend token). All of them carry personal data, so a caller needs consent or a declared
+ * legal basis; the only write so far is the owner's renewal of a driving licence.
  */
 export const referenceSubsystem = 'registries';
 
@@ -19,15 +20,35 @@ function openapiFor(code: string, title: string) {
     parameters: [person],
     responses: { 200: { description: 'Found' } },
   });
-  const paths: Record<string, unknown> =
-    code === 'people'
-      ? {
-          '/people/{nin}': { get: op('A person') },
-          '/people/{nin}/family': { get: op('Parents, spouse, children') },
-        }
-      : { [`/people/{nin}/${code}`]: { get: op(title) } };
+  const paths: Record<string, Record<string, unknown>> = code === 'people'
+    ? {
+        '/people/{nin}': { get: op('A person') },
+        '/people/{nin}/family': { get: op('Parents, spouse, children') },
+      }
+    : { [`/people/{nin}/${code}`]: { get: op(title) } };
+  // The one change a registry owner accepts through the bridge so far: renewing a driving licence
+  // (the output of the renewal procedure).
+  if (code === 'driving-licences')
+    paths['/people/{nin}/driving-licences/{number}/renewal'] = {
+      post: {
+        summary: 'Renew a driving licence: issued today, valid N years',
+        parameters: [person, { name: 'number', in: 'path', required: true, schema: { type: 'string' } }],
+        requestBody: {
+          content: {
+            'application/json': { schema: { type: 'object', properties: { years: { type: 'integer' } } } },
+          },
+        },
+        responses: { 200: { description: 'Renewed' } },
+      },
+    };
   return { openapi: '3.1.0', info: { title, version: '1' }, paths };
 }
+
+/** Each (method, path) of a reference service's description. */
+const operationsOf = (openapi: ReturnType<typeof openapiFor>) =>
+  Object.entries(openapi.paths).flatMap(([path, ops]) =>
+    Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })),
+  );
 
 export interface ReferenceServices {
   services: string[];
@@ -84,7 +105,7 @@ export async function publishReferenceServices(
   const token = (
     await createApiKey(database.db, {
       label: 'Digital Bridge: reference services backend',
-      actor: { kind: 'system', id: 'bridge', roles: ['registries:read'] },
+      actor: { kind: 'system', id: 'bridge', roles: ['registries:read', 'registries:write'] },
     })
   ).key;
   for (const registry of registries) {
@@ -146,10 +167,10 @@ export async function publishReferenceServices(
           now,
         ],
       );
-      for (const path of Object.keys(openapi.paths))
+      for (const { method, path } of operationsOf(openapi))
         await session.query(
-          "INSERT INTO bridge_endpoints (id, service_id, method, path, enabled) VALUES ($1, $2, 'GET', $3, true)",
-          [randomUUID(), serviceUuid, path],
+          'INSERT INTO bridge_endpoints (id, service_id, method, path, enabled) VALUES ($1, $2, $3, $4, true)',
+          [randomUUID(), serviceUuid, method, path],
         );
       await session.query('UPDATE bridge_state SET version = version + 1 WHERE id = 1');
       return true;

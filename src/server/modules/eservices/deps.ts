@@ -1,6 +1,6 @@
 import type { CountryProfile } from '../../../shared/countries/index.ts';
 import type { Database } from '../../platform/db/database.ts';
-import type { SigningKey } from '../../platform/signing-keys.ts';
+import { loadSigningKey, type SigningKey } from '../../platform/signing-keys.ts';
 import type { AuditLog } from '../audit/index.ts';
 
 /** Checks an uploaded file before it is kept; a real deployment plugs an antivirus (ClamAV) here. */
@@ -31,3 +31,30 @@ export const eicarOnlyScanner: AttachmentScanner = {
     return Buffer.from(bytes).includes(eicar) ? 'infected' : 'clean';
   },
 };
+
+/** What e-services need, from the platform's parts; the signing keys load on first use. */
+export function createEservicesDeps(input: {
+  database: Database;
+  audit: AuditLog;
+  country: CountryProfile;
+  clock: () => Date;
+  publicUrl: string;
+  scanner?: AttachmentScanner;
+}): EservicesDeps {
+  const once = <T>(make: () => Promise<T>) => {
+    let value: Promise<T> | undefined;
+    return () => {
+      value ??= make();
+      return value;
+    };
+  };
+  return {
+    ...input,
+    bridgeUrl: input.publicUrl,
+    scanner: input.scanner ?? eicarOnlyScanner,
+    outputKey: once(() => loadSigningKey(input.database, 'eservices_keys', 'output', input.clock())),
+    bridgeKey: once(() =>
+      loadSigningKey(input.database, 'eservices_bridge_keys', 'eservices', input.clock()),
+    ),
+  };
+}

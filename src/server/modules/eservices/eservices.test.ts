@@ -18,7 +18,12 @@ import {
   superAppClientId,
 } from '../identity/index.ts';
 import { listPeople, type Person, seedDemoCountry } from '../registries/index.ts';
-import { codeFromVerificationUrl, readQrFromPdf } from './index.ts';
+import {
+  codeFromVerificationUrl,
+  completeApprovedApplications,
+  createEservicesDeps,
+  readQrFromPdf,
+} from './index.ts';
 
 const password = 'Teranga-Guichet-2026!';
 const secret = 'a-test-secret-that-is-long-enough-0123456789';
@@ -33,9 +38,12 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
   let base: string;
   let operator: string;
   const people: Person[] = [];
-  /** Citizens' super-app tokens: 0 and 1. */
+  /** Citizens' super-app tokens: 0 and 1, and 2 for the driver (people[6]). */
   const tokens: string[] = [];
-  /** Agents' back-office tokens: justice (instructor + decider), taxes (instructor only), low (password only). */
+  /**
+   * Agents' back-office tokens: justice (instructor + decider), taxes (instructor only), transport
+   * (decider), low (password only).
+   */
   const agents: Record<string, string> = {};
 
   const api = async (
@@ -111,7 +119,12 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
         { limit: 60 },
       )
     ).people.filter((p) => !p.deathDate && p.birthDate < '2000-01-01');
-    people.push(...adults.slice(0, 5));
+    // A driver (a licence that is not suspended) for the renewal, outside the first five adults.
+    const [driver] = await database.query<{ holder_nin: string }>(
+      `SELECT holder_nin FROM driving_licences WHERE status <> 'suspended' AND holder_nin <> ALL($1::text[]) ORDER BY number LIMIT 1`,
+      [adults.slice(0, 6).map((p) => p.nin)],
+    );
+    people.push(...adults.slice(0, 6), adults.find((p) => p.nin === driver!.holder_nin)!);
     const accounts = [];
     for (const p of people) accounts.push(await createAccount(database, p.nin, password));
     for (const [id, uri, acr] of [
@@ -127,7 +140,7 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
         redirect_uris: [uri],
         ...(acr ? { default_acr_values: [...acr] } : {}),
       });
-    for (const p of people.slice(0, 2))
+    for (const p of [people[0]!, people[1]!, people[6]!])
       tokens.push(await signIn(superAppClientId, 'https://app.jokko.example/cb', p.nin));
 
     operator = await t.keyFor({ kind: 'operator', roles: ['identity:admin', 'eservices:admin'] });
@@ -136,6 +149,7 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
       [2, 'MJ-CJ', ['instructor', 'decider']],
       [3, 'DGID', ['instructor']],
       [4, 'MJ-CJ', ['decider']],
+      [5, 'DTTR', ['decider']],
     ];
     for (const [i, organisation, r] of roles) {
       const set = await api('PUT', `/identity/agents/${people[i]!.nin}`, operator, {
@@ -144,12 +158,12 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
       });
       expect(set.status).toBe(200);
     }
-    for (const i of [2, 3]) {
+    for (const i of [2, 3, 5]) {
       const totp = await startTotpEnrolment(factorDeps, accounts[i]!.id, people[i]!.nin);
       expect(await confirmTotp(factorDeps, accounts[i]!.id, totp.factorId, codeAt(totp.secret, -1))).toBe(
         true,
       );
-      agents[i === 2 ? 'justice' : 'taxes'] = await signIn(
+      agents[i === 2 ? 'justice' : i === 3 ? 'taxes' : 'transport'] = await signIn(
         officeClientId,
         'https://office.jokko.example/cb',
         people[i]!.nin,
@@ -581,5 +595,92 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
     expect(seen).toEqual(expect.arrayContaining(ids));
     expect(seen.at(-1)).toBe(ids[0]);
     expect((await api('GET', '/office/applications?after=not-a-cursor', agents.justice!)).status).toBe(400);
+  });
+
+  it('renews a driving licence in the registry through the bridge on approval; a refused update loses nothing', async () => {
+    const driver = people[6]!;
+    const started = await api('POST', '/me/applications', tokens[2]!, {
+      procedure: 'sn-driving-licence-renewal',
+    });
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    const number = started.body.data.licenceNumber as string;
+    expect(number).toMatch(/^SN-DL-/);
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(500)]);
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(500, 0x20)]);
+    for (const [slot, bytes, type] of [
+      ['medical-certificate', pdf, 'application/pdf'],
+      ['id-photo', png, 'image/png'],
+    ] as const) {
+      const put = await api('PUT', `/me/applications/${id}/attachments/${slot}`, tokens[2]!, bytes, {
+        'content-type': type,
+      });
+      expect(put.status).toBe(201);
+    }
+    const submitted = await api(
+      'POST',
+      `/me/applications/${id}/submit`,
+      tokens[2]!,
+      { fee: started.body.fee },
+      {
+        'idempotency-key': `licence-${id}`,
+      },
+    );
+    expect(submitted.status).toBe(200);
+    expect(
+      (
+        await api('POST', '/office/applications/bulk', agents.transport!, {
+          action: 'start-review',
+          ids: [id],
+        })
+      ).body.done,
+    ).toEqual([id]);
+
+    // The registry refuses (the licence was suspended meanwhile): approved, not completed, nothing lost.
+    await t.db.database.query("UPDATE driving_licences SET status = 'suspended' WHERE number = $1", [number]);
+    const refused = await api('POST', `/office/applications/${id}/decision`, agents.transport!, {
+      decision: 'approve',
+    });
+    expect(refused.body).toMatchObject({ status: 'approved', output: null });
+    expect((await api('GET', `/me/applications/${id}/output.pdf`, tokens[2]!)).status).toBe(404);
+
+    // The registry accepts again: the worker's sweep completes it, once.
+    await t.db.database.query("UPDATE driving_licences SET status = 'expired' WHERE number = $1", [number]);
+    const deps = createEservicesDeps({
+      database: t.db.database,
+      audit: createAuditLog(t.db.database),
+      country: getCountryProfile('SN'),
+      clock: () => new Date(),
+      publicUrl: base,
+    });
+    const [first, second] = await Promise.all([
+      completeApprovedApplications(deps),
+      completeApprovedApplications(deps),
+    ]);
+    expect(first + second).toBe(1);
+    const done = await api('GET', `/me/applications/${id}`, tokens[2]!);
+    expect(done.body.status).toBe('completed');
+    expect((done.body.timeline as Array<{ to: string }>).filter((e) => e.to === 'completed')).toHaveLength(1);
+
+    const registries = await t.keyFor({ kind: 'operator', roles: ['registries:read'] });
+    const licence = (
+      await api('GET', `/registries/people/${driver.nin}/driving-licences`, registries)
+    ).body.records.find((r: { number: string }) => r.number === number);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(licence).toMatchObject({
+      issuedOn: today,
+      status: 'valid',
+      expiresOn: `${Number(today.slice(0, 4)) + 10}${today.slice(4)}`,
+    });
+    const pdfAnswer = await api('GET', `/me/applications/${id}/output.pdf`, tokens[2]!);
+    const code = codeFromVerificationUrl(await readQrFromPdf(new Uint8Array(pdfAnswer.bytes)))!;
+    expect((await api('POST', '/outputs/verify', '', { code })).body).toMatchObject({
+      valid: true,
+      claims: { sub: done.body.reference },
+    });
+    const tracker = (await api('GET', '/me/data-accesses?limit=50', tokens[2]!)).body.items as Array<{
+      client: string;
+    }>;
+    expect(tracker.filter((r) => r.client === 'SN/GOV/DTTR/eservices').length).toBeGreaterThanOrEqual(3);
   });
 });

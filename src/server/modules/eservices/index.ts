@@ -1,4 +1,5 @@
-export { type AttachmentScanner, type EservicesDeps, eicarOnlyScanner } from './deps.ts';
+export { type AttachmentScanner, createEservicesDeps, type EservicesDeps, eicarOnlyScanner } from './deps.ts';
+export { completeApprovedApplications } from './office.ts';
 export { codeFromVerificationUrl } from './output-code.ts';
 export { servicePerformance } from './performance.ts';
 export { defaultProceduresDir, loadRepositoryProcedures } from './procedures.ts';

@@ -14,6 +14,7 @@ import {
 import type { EservicesDeps } from './deps.ts';
 import { issueOutput } from './output.ts';
 import { type Agent, canWorkQueue, mayActOnStep, worksFor } from './policies.ts';
+import { applyRegistryUpdate } from './prefill.ts';
 
 export interface QueueFilter {
   status?: ApplicationStatus[];
@@ -289,10 +290,12 @@ export async function decide(
       ...(input.message ? { message: input.message } : {}),
       set: { decided_at: now, due_at: null },
     });
-    const output = await issueOutput(deps, tx, approved, procedure, key);
+    // A registry change is a bridge call: it is made after this transaction commits.
+    if (procedure.output.registryUpdate) return approved;
+    const output = await issueOutput(deps, tx, approved, procedure, key, {});
     return moveApplication(deps, tx, approved, procedure, {
       to: 'completed',
-      actor: { kind: 'system', id: 'eservices', roles: [] },
+      actor: eservicesSystem,
       decision: 'complete',
       set: { output },
     });
@@ -305,7 +308,76 @@ export async function decide(
     details: { reference: result.reference, status: result.status, step: result.step },
     ...(origin ? { origin } : {}),
   });
-  return result;
+  return result.status === 'approved' ? completeApplication(deps, result.id) : result;
+}
+
+const eservicesSystem = { kind: 'system' as const, id: 'eservices', roles: [] };
+
+/**
+ * Approved → completed: the registry change the procedure makes (through the bridge, outside any
+ * transaction), then the output and the transition in one transaction. When the registry refuses
+ * or cannot be reached, the application stays approved, nothing is lost, and the next try (the
+ * worker's sweep) completes it; a second worker finds it completed and does nothing.
+ */
+export async function completeApplication(deps: EservicesDeps, id: string): Promise<ApplicationRow> {
+  return (await tryToComplete(deps, id)).row;
+}
+
+async function tryToComplete(
+  deps: EservicesDeps,
+  id: string,
+): Promise<{ row: ApplicationRow; done: boolean }> {
+  const row = await loadApplication(deps.database, id);
+  if (!row) throw notFound('no such application');
+  if (row.status !== 'approved') return { row, done: false };
+  const procedure = await procedureOf(deps.database, row);
+  let results: Record<string, unknown>;
+  try {
+    results = await applyRegistryUpdate(deps, procedure, row);
+  } catch (err) {
+    await deps.audit.record({
+      actor: eservicesSystem,
+      action: 'eservices.application.registry-update-failed',
+      subject: { kind: 'application', id },
+      outcome: 'failure',
+      details: { reference: row.reference, reason: (err as Error).message.slice(0, 200) },
+    });
+    return { row, done: false };
+  }
+  const key = await deps.outputKey();
+  const completed = await deps.database.transaction(async (tx) => {
+    const current = await loadApplication(tx, id, true);
+    // Another worker completed it meanwhile.
+    if (current?.status !== 'approved') return undefined;
+    const output = await issueOutput(deps, tx, current, procedure, key, results);
+    return moveApplication(deps, tx, current, procedure, {
+      to: 'completed',
+      actor: eservicesSystem,
+      decision: 'complete',
+      set: { output },
+    });
+  });
+  if (!completed) return { row: (await loadApplication(deps.database, id))!, done: false };
+  if (procedure.output.registryUpdate)
+    await deps.audit.record({
+      actor: eservicesSystem,
+      action: 'eservices.application.registry-updated',
+      subject: { kind: 'application', id },
+      outcome: 'success',
+      details: { reference: row.reference, registry: procedure.output.registryUpdate.registry },
+    });
+  return { row: completed, done: true };
+}
+
+/** The worker's sweep: approved applications whose completion failed earlier, oldest first. */
+export async function completeApprovedApplications(deps: EservicesDeps, limit = 20): Promise<number> {
+  const rows = await deps.database.query<{ id: string }>(
+    "SELECT id FROM eservices_applications WHERE status = 'approved' ORDER BY decided_at LIMIT $1",
+    [limit],
+  );
+  let done = 0;
+  for (const { id } of rows) if ((await tryToComplete(deps, id)).done) done++;
+  return done;
 }
 
 export async function timeline(session: SqlSession, id: string, includeInternal: boolean) {

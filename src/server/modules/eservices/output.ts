@@ -64,6 +64,8 @@ export async function issueOutput(
   row: ApplicationRow,
   procedure: ProcedureDefinition,
   key: SigningKey,
+  /** Values the registry change answered (e.g. the new expiry date), printed as `{name}`. */
+  results: Record<string, unknown>,
 ): Promise<OutputRecord> {
   const now = deps.clock();
   const language = row.language;
@@ -81,6 +83,7 @@ export async function issueOutput(
   );
   const statement = fill(pick(procedure.output.statement), {
     ...row.data,
+    ...results,
     reference: row.reference,
     applicantName,
     nin: row.nin,

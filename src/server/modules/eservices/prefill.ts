@@ -25,20 +25,27 @@ function readPointer(value: unknown, pointer: string): unknown {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+interface AdministrationBridge {
+  /** Calls a registry service; retries briefly while fresh rights reach the gateway. */
+  call(
+    registry: string,
+    call: { method?: 'GET' | 'POST'; path: string; body?: object },
+  ): Promise<{ status: number; json: () => unknown }>;
+  services: Record<string, string>;
+}
+
 /**
- * Once-only: what the registries know about the applicant is read through the Digital Bridge by
- * the administration that runs the procedure (its `eservices` subsystem, under the legal basis of
- * the procedure), so the citizen's data tracker shows who read what and why.
+ * The administration that runs a procedure reaches the registries through the Digital Bridge, as
+ * its `eservices` subsystem under the procedure's legal basis (granted on first use), so every
+ * read and change is signed, logged and shown in the citizen's data tracker.
  */
-export async function prefillApplication(
+async function administrationBridge(
   deps: EservicesDeps,
   procedure: ProcedureDefinition,
-  nin: string,
-  reference: string,
-): Promise<Prefilled> {
-  const result: Prefilled = { values: {}, sources: {} };
-  if (!procedure.prefill.length) return result;
-  const registries = [...new Set(procedure.prefill.map((p) => p.registry))];
+  registries: string[],
+  purpose: string,
+  subject: { nin: string; reference: string },
+): Promise<AdministrationBridge> {
   const key = await deps.bridgeKey();
   const keyid = `${procedure.owner.toLowerCase()}-${subsystem}-${key.kid}`;
   const grant = () =>
@@ -48,9 +55,9 @@ export async function prefillApplication(
       subsystem,
       key: { keyid, publicJwk: key.publicJwk },
       registries,
-      legalBasis: `Once-only principle: pre-filling the citizen's own application (${procedure.legalReference ?? procedure.id})`,
+      legalBasis: `${purpose} (${procedure.legalReference ?? procedure.id})`,
     });
-  const cacheKey = `${procedure.owner}:${registries.join(',')}:${keyid}`;
+  const cacheKey = `${procedure.owner}:${registries.join(',')}:${keyid}:${purpose}`;
   let access = grantsByDatabase.get(deps.database);
   if (!access) {
     access = new Map();
@@ -75,31 +82,63 @@ export async function prefillApplication(
     privateKey: key.privateKey,
     alg: 'ed25519',
   });
+  return {
+    services,
+    async call(registry, call) {
+      const service = services[registry];
+      if (!service) throw new Error(`the ${registry} registry is not published on the bridge`);
+      for (let attempt = 0; ; attempt++) {
+        const answer = await bridge.call({
+          service,
+          path: call.path,
+          ...(call.method ? { method: call.method } : {}),
+          ...(call.body === undefined ? {} : { body: call.body }),
+          subject: subject.nin,
+          issue: subject.reference,
+        });
+        // Fresh rights reach the gateway within its snapshot poll (250 ms): retry briefly then.
+        if (changed && (answer.status === 401 || answer.status === 403) && attempt < 8) {
+          await sleep(150);
+          continue;
+        }
+        return { status: answer.status, json: () => answer.json<unknown>() };
+      }
+    },
+  };
+}
+
+/**
+ * Once-only: what the registries know about the applicant is read through the bridge by the
+ * administration that runs the procedure, and arrives in the draft with its source.
+ */
+export async function prefillApplication(
+  deps: EservicesDeps,
+  procedure: ProcedureDefinition,
+  nin: string,
+  reference: string,
+): Promise<Prefilled> {
+  const result: Prefilled = { values: {}, sources: {} };
+  if (!procedure.prefill.length) return result;
+  const registries = [...new Set(procedure.prefill.map((p) => p.registry))];
+  const bridge = await administrationBridge(
+    deps,
+    procedure,
+    registries,
+    "Once-only principle: pre-filling the citizen's own application",
+    { nin, reference },
+  );
   const calls = new Map<string, Promise<unknown>>();
   const read = (registry: string, path: string) => {
     const id = `${registry} ${path}`;
     let call = calls.get(id);
     if (!call) {
-      call = (async () => {
-        const service = services[registry];
-        if (!service) return undefined;
-        // Fresh rights reach the gateway within its snapshot poll (250 ms): retry briefly then.
-        for (let attempt = 0; ; attempt++) {
-          const answer = await bridge.call({
-            service,
-            path: path.replace('{nin}', encodeURIComponent(nin)),
-            subject: nin,
-            issue: reference,
-          });
-          if (answer.status === 200) return answer.json<unknown>();
+      call = bridge
+        .call(registry, { path: path.replace('{nin}', encodeURIComponent(nin)) })
+        .then((answer) => {
+          if (answer.status === 200) return answer.json();
           if (answer.status === 404) return undefined;
-          if (changed && (answer.status === 401 || answer.status === 403) && attempt < 8) {
-            await sleep(150);
-            continue;
-          }
-          throw new Error(`bridge answered ${answer.status} for ${service}`);
-        }
-      })();
+          throw new Error(`bridge answered ${answer.status} for ${registry}`);
+        });
       calls.set(id, call);
     }
     return call;
@@ -110,9 +149,44 @@ export async function prefillApplication(
     const value = readPointer(answer, p.pointer);
     if (value === undefined || value === null || value === '') continue;
     result.values[p.field] = Array.isArray(value) ? value.join(', ') : value;
-    result.sources[p.field] = { registry: p.registry, service: services[p.registry]!, at };
+    result.sources[p.field] = { registry: p.registry, service: bridge.services[p.registry]!, at };
   }
   return result;
+}
+
+/**
+ * The registry change an approval makes (a renewed licence), through the bridge like a read. The
+ * registry's answer gives the values the statement prints (`results`). Throws when the registry
+ * refuses: the application then stays approved and is completed on a later try.
+ */
+export async function applyRegistryUpdate(
+  deps: EservicesDeps,
+  procedure: ProcedureDefinition,
+  application: { nin: string; reference: string; data: Record<string, unknown> },
+): Promise<Record<string, unknown>> {
+  const update = procedure.output.registryUpdate;
+  if (!update) return {};
+  const fill = (template: string) =>
+    template.replace(/\{([a-zA-Z][a-zA-Z0-9]*)\}/g, (_, name: string) =>
+      encodeURIComponent(String(name === 'nin' ? application.nin : (application.data[name] ?? ''))),
+    );
+  const bridge = await administrationBridge(
+    deps,
+    procedure,
+    [update.registry],
+    "Recording the decision on the citizen's application in the registry",
+    application,
+  );
+  const answer = await bridge.call(update.registry, {
+    method: update.method,
+    path: fill(update.path),
+    body: update.body,
+  });
+  if (answer.status !== 200) throw new Error(`the ${update.registry} registry answered ${answer.status}`);
+  const body = answer.json();
+  return Object.fromEntries(
+    Object.entries(update.results ?? {}).map(([name, pointer]) => [name, readPointer(body, pointer)]),
+  );
 }
 
 /** The first eligibility rule the answers fail, or undefined. */

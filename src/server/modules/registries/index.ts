@@ -10,6 +10,7 @@ export {
   type MyRecords,
   type Person,
   registryStats,
+  renewDrivingLicence,
 } from './registries.ts';
 export { registriesRoutes } from './routes.ts';
 export { createProgressBar, type ProgressBar } from './seed/progress.ts';

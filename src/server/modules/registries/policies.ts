@@ -11,3 +11,7 @@ export const canReadRegistries = (actor: Actor): boolean =>
 /** A citizen reads their own record, and nobody else's. */
 export const canReadPerson = (actor: Actor, nin: string): boolean =>
   canReadRegistries(actor) || (actor.kind === 'citizen' && actor.nin === nin);
+
+/** Registry changes come from system components (the bridge's backend key) with `registries:write`. */
+export const canWriteRegistries = (actor: Actor): boolean =>
+  (actor.kind === 'operator' || actor.kind === 'system') && hasRole(actor, 'registries:write');

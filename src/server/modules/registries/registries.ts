@@ -2,10 +2,10 @@ import type { CountryProfile } from '../../../shared/countries/index.ts';
 import { validateNationalId } from '../../../shared/countries/index.ts';
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import type { Database } from '../../platform/db/database.ts';
-import { invalidInput, notFound } from '../../platform/http/problems.ts';
+import { conflict, invalidInput, notFound } from '../../platform/http/problems.ts';
 import { authorize } from '../../platform/policy.ts';
 import type { AuditLog } from '../audit/index.ts';
-import { canReadPerson, canReadRegistries } from './policies.ts';
+import { canReadPerson, canReadRegistries, canWriteRegistries } from './policies.ts';
 import {
   countRegistries,
   findOrganisation,
@@ -236,4 +236,59 @@ export async function listMyRecords(
   }
   await recordRead(deps, actor, 'registries.records.read', id, origin);
   return groups;
+}
+
+/**
+ * The owner renews a driving licence: issued today, valid `years` from today, status valid. Set
+ * from today rather than added to the old date, so a retried call (a lost answer) changes nothing.
+ */
+export async function renewDrivingLicence(
+  deps: RegistriesDeps,
+  actor: Actor,
+  nin: string,
+  number: string,
+  input: { years: number; today: string },
+  origin?: RequestOrigin,
+) {
+  authorize(actor, canWriteRegistries, undefined, 'change the registries');
+  const id = checkedNin(deps.country, nin);
+  const rows = await deps.database.query<{
+    number: string;
+    holder_nin: string;
+    categories: string[];
+    issued_on: string;
+    expires_on: string;
+    status: string;
+  }>(
+    `UPDATE driving_licences SET issued_on = $3::date, expires_on = ($3::date + make_interval(years => $4))::date, status = 'valid'
+      WHERE number = $1 AND holder_nin = $2 AND status <> 'suspended'
+      RETURNING number, holder_nin, categories, to_char(issued_on, 'YYYY-MM-DD') AS issued_on,
+                to_char(expires_on, 'YYYY-MM-DD') AS expires_on, status`,
+    [number, id, input.today, input.years],
+  );
+  const row = rows[0];
+  await deps.audit.record({
+    actor,
+    action: 'registries.driving-licences.renewed',
+    subject: { kind: 'person', id },
+    outcome: row ? 'success' : 'failure',
+    details: { licence: number, years: input.years },
+    ...(origin ? { origin } : {}),
+  });
+  if (!row) {
+    const [held] = await deps.database.query<{ status: string }>(
+      'SELECT status FROM driving_licences WHERE number = $1 AND holder_nin = $2',
+      [number, id],
+    );
+    if (held) throw conflict('this driving licence is suspended: it cannot be renewed');
+    throw notFound(`No driving licence ${number} held by this person`);
+  }
+  return {
+    number: row.number,
+    holderNin: row.holder_nin,
+    categories: row.categories,
+    issuedOn: row.issued_on,
+    expiresOn: row.expires_on,
+    status: row.status,
+  };
 }

@@ -11,6 +11,7 @@ import {
   listRecords,
   type RegistriesDeps,
   registryStats,
+  renewDrivingLicence,
 } from './registries.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -264,6 +265,38 @@ export async function registriesRoutes(app: FastifyInstance, opts: { ctx: Regist
       }),
     );
   }
+
+  app.post(
+    '/registries/people/:nin/driving-licences/:number/renewal',
+    {
+      ...common,
+      schema: {
+        tags,
+        summary: 'Renew a driving licence (the owner, DTTR, through the bridge): issued today, valid N years',
+        operationId: 'renewDrivingLicence',
+        params: Type.Object({
+          nin: Type.String({ minLength: 1, maxLength: 32 }),
+          number: Type.String({ minLength: 1, maxLength: 40 }),
+        }),
+        body: Type.Object(
+          { years: Type.Integer({ minimum: 1, maximum: 15 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: recordSchemas['driving-licences'] },
+      },
+    },
+    async (request) => {
+      const params = request.params as { nin: string; number: string };
+      return renewDrivingLicence(
+        ctx,
+        requireActor(request),
+        params.nin,
+        params.number,
+        { years: (request.body as { years: number }).years, today: new Date().toISOString().slice(0, 10) },
+        originOf(request),
+      );
+    },
+  );
 
   const OrgQuery = Type.Object(
     {
