@@ -195,6 +195,31 @@ describe('checkProcedure refuses', () => {
     ]);
   });
 
+  it('a registry update on another registry, naming a missing field, or shadowing a field', () => {
+    const p = makeProcedure();
+    p.output.registryUpdate = {
+      registry: 'driving-licences',
+      method: 'POST',
+      path: '/people/{nin}/vehicles/{plate}/transfer',
+      body: {},
+      results: { givenNames: '/givenNames' },
+    };
+    expect(problemsOf(p).map((x) => x.pointer)).toEqual([
+      '/output/registryUpdate/path',
+      '/output/registryUpdate/path',
+      '/output/registryUpdate/results/givenNames',
+    ]);
+    p.output.registryUpdate = {
+      registry: 'driving-licences',
+      method: 'POST',
+      path: '/people/{nin}/driving-licences/{familyName}/renewal',
+      body: { years: 1 },
+      results: { until: '/expiresOn' },
+    };
+    p.output.statement.en = `${p.output.statement.en} {until}`;
+    expect(problemsOf(p)).toEqual([]);
+  });
+
   it('an eligibility rule on a missing field, and an age rule on a field that is not a date', () => {
     const p = makeProcedure();
     const message = { fr: 'x', wo: 'x', en: 'x' };
