@@ -4,6 +4,7 @@ export {
   type BridgeClient,
   createBridgeClient,
 } from '../../../client/bridge.ts';
+export { type AdministrationBridge, connectAdministration } from './administration.ts';
 export {
   addSubsystem,
   type CatalogueDeps,

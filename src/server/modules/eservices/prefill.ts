@@ -1,17 +1,38 @@
-import { createBridgeClient } from '../../../client/index.ts';
 import type { EligibilityRule, ProcedureDefinition } from '../../../shared/procedures/definition.ts';
-import { ensureSubsystemAccess } from '../bridge/index.ts';
+import { type AdministrationBridge, connectAdministration } from '../bridge/index.ts';
 import type { EservicesDeps } from './deps.ts';
+
+/** The administration that runs a procedure, on the bridge as its `eservices` subsystem. */
+async function administrationBridge(
+  deps: EservicesDeps,
+  procedure: ProcedureDefinition,
+  registries: string[],
+  purpose: string,
+  subject: { nin: string; reference: string },
+): Promise<AdministrationBridge> {
+  return connectAdministration(
+    {
+      database: deps.database,
+      audit: deps.audit,
+      instance: deps.country.code,
+      bridgeUrl: deps.bridgeUrl,
+      key: await deps.bridgeKey(),
+    },
+    {
+      organisation: procedure.owner,
+      subsystem: 'eservices',
+      registries,
+      legalBasis: `${purpose} (${procedure.legalReference ?? procedure.id})`,
+      subject: { nin: subject.nin, issue: subject.reference },
+    },
+  );
+}
 
 export interface Prefilled {
   values: Record<string, unknown>;
   /** For each pre-filled field: the registry, the bridge service and when it was read. */
   sources: Record<string, { registry: string; service: string; at: string }>;
 }
-
-const subsystem = 'eservices';
-// Per database (tests run two engines in one process): grants already made, by owner and registries.
-const grantsByDatabase = new WeakMap<object, Map<string, ReturnType<typeof ensureSubsystemAccess>>>();
 
 function readPointer(value: unknown, pointer: string): unknown {
   let current = value;
@@ -21,90 +42,6 @@ function readPointer(value: unknown, pointer: string): unknown {
     current = Array.isArray(current) ? current[Number(key)] : (current as Record<string, unknown>)[key];
   }
   return current;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface AdministrationBridge {
-  /** Calls a registry service; retries briefly while fresh rights reach the gateway. */
-  call(
-    registry: string,
-    call: { method?: 'GET' | 'POST'; path: string; body?: object },
-  ): Promise<{ status: number; json: () => unknown }>;
-  services: Record<string, string>;
-}
-
-/**
- * The administration that runs a procedure reaches the registries through the Digital Bridge, as
- * its `eservices` subsystem under the procedure's legal basis (granted on first use), so every
- * read and change is signed, logged and shown in the citizen's data tracker.
- */
-async function administrationBridge(
-  deps: EservicesDeps,
-  procedure: ProcedureDefinition,
-  registries: string[],
-  purpose: string,
-  subject: { nin: string; reference: string },
-): Promise<AdministrationBridge> {
-  const key = await deps.bridgeKey();
-  const keyid = `${procedure.owner.toLowerCase()}-${subsystem}-${key.kid}`;
-  const grant = () =>
-    ensureSubsystemAccess(deps.database, deps.audit, {
-      instance: deps.country.code,
-      organisation: procedure.owner,
-      subsystem,
-      key: { keyid, publicJwk: key.publicJwk },
-      registries,
-      legalBasis: `${purpose} (${procedure.legalReference ?? procedure.id})`,
-    });
-  const cacheKey = `${procedure.owner}:${registries.join(',')}:${keyid}:${purpose}`;
-  let access = grantsByDatabase.get(deps.database);
-  if (!access) {
-    access = new Map();
-    grantsByDatabase.set(deps.database, access);
-  }
-  let granted = access.get(cacheKey);
-  if (!granted) {
-    granted = grant();
-    access.set(cacheKey, granted);
-    granted.catch(() => access?.delete(cacheKey));
-  }
-  let { client, changed, services } = await granted;
-  // A registry published after the first grant: ask again (idempotent).
-  if (registries.some((r) => !services[r])) {
-    access.delete(cacheKey);
-    ({ client, changed, services } = await grant());
-  }
-  const bridge = createBridgeClient({
-    bridgeUrl: deps.bridgeUrl,
-    client,
-    keyid,
-    privateKey: key.privateKey,
-    alg: 'ed25519',
-  });
-  return {
-    services,
-    async call(registry, call) {
-      const service = services[registry];
-      if (!service) throw new Error(`the ${registry} registry is not published on the bridge`);
-      for (let attempt = 0; ; attempt++) {
-        const answer = await bridge.call({
-          service,
-          path: call.path,
-          ...(call.method ? { method: call.method } : {}),
-          ...(call.body === undefined ? {} : { body: call.body }),
-          subject: subject.nin,
-          issue: subject.reference,
-        });
-        // Fresh rights reach the gateway within its snapshot poll (250 ms): retry briefly then.
-        if (changed && (answer.status === 401 || answer.status === 403) && attempt < 8) {
-          await sleep(150);
-          continue;
-        }
-        return { status: answer.status, json: () => answer.json<unknown>() };
-      }
-    },
-  };
 }
 
 /**
@@ -125,7 +62,10 @@ export async function prefillApplication(
     procedure,
     registries,
     "Once-only principle: pre-filling the citizen's own application",
-    { nin, reference },
+    {
+      nin,
+      reference,
+    },
   );
   const calls = new Map<string, Promise<unknown>>();
   const read = (registry: string, path: string) => {
