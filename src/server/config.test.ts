@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,5 +106,40 @@ describe('configuration', () => {
     expect(warnings.join('\n')).toMatch(/PUBLIC_URL is not set/);
     expect(warnings.join('\n')).toMatch(/embedded database/);
     expect(configWarnings(loadConfig({}), {})).toEqual([]);
+  });
+
+  it('takes the master key from JOKKO_MASTER_KEY or its file, never shows it, and warns when production has none', () => {
+    const dev = loadConfig({}).kms;
+    expect(dev.masterKey.development).toBe(true);
+    expect(dev.masterKey.keyId).toMatch(/^dev-/);
+    expect(dev.previousMasterKey).toBeUndefined();
+    expect(describeConfig(loadConfig({})).masterKey).toMatch(/^development default \(dev-[0-9a-f]{16}\)/);
+
+    const current = randomBytes(32).toString('base64');
+    const previous = randomBytes(32).toString('base64');
+    const config = loadConfig({ JOKKO_MASTER_KEY: current, JOKKO_MASTER_KEY_PREVIOUS: previous });
+    expect(config.kms.masterKey.development).toBe(false);
+    expect(config.kms.masterKey.material().toString('base64')).toBe(current);
+    expect(config.kms.previousMasterKey?.material().toString('base64')).toBe(previous);
+    const shown = JSON.stringify([config, describeConfig(config)]);
+    expect(shown).not.toContain(current);
+    expect(shown).not.toContain(previous);
+    expect(describeConfig(config).masterKey).toBe(`set (${config.kms.masterKey.keyId})`);
+
+    const dir = mkdtempSync(join(tmpdir(), 'jokko-config-'));
+    writeFileSync(join(dir, 'master-key'), `${current}\n`);
+    const fromFile = { JOKKO_ENV: 'production', JOKKO_MASTER_KEY_FILE: join(dir, 'master-key') };
+    expect(loadConfig(fromFile).kms.masterKey.keyId).toBe(config.kms.masterKey.keyId);
+    expect(configWarnings(loadConfig(fromFile), fromFile).join('\n')).not.toMatch(/JOKKO_MASTER_KEY/);
+    const env = { JOKKO_ENV: 'production' };
+    expect(configWarnings(loadConfig(env), env).join('\n')).toMatch(
+      /JOKKO_MASTER_KEY is not set: using a development default in production/,
+    );
+
+    const short = randomBytes(16).toString('base64');
+    const problems = problemsOf({ JOKKO_MASTER_KEY: short, JOKKO_MASTER_KEY_PREVIOUS: 'x y' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['JOKKO_MASTER_KEY', 'JOKKO_MASTER_KEY_PREVIOUS']);
+    expect(problems[0]?.message).toMatch(/32 bytes in base64.*got 16 bytes/);
+    expect(JSON.stringify(problems)).not.toContain(short);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { countryCodes } from '../shared/countries/index.ts';
+import { developmentMasterKey, type MasterKey, parseMasterKey } from './platform/kms.ts';
 
 /**
  * The one configuration object, built from environment variables and validated before anything
@@ -43,6 +44,12 @@ export interface Config {
     bufferLimitBytes: number;
     replayWindowSeconds: number;
     logBatchMs: number;
+  };
+  /** Master keys of the keys kept at rest (platform/kms.ts); printing them shows their ids only. */
+  kms: {
+    masterKey: MasterKey;
+    /** The master key before the last rotation: it still unwraps, never wraps. */
+    previousMasterKey: MasterKey | undefined;
   };
 }
 
@@ -125,6 +132,14 @@ function readSecret(name: string, env: Env): string | undefined {
     }
   }
   return env[name];
+}
+
+function masterKey(text: string): MasterKey {
+  try {
+    return parseMasterKey(text);
+  } catch (err) {
+    throw new Invalid((err as Error).message);
+  }
 }
 
 const variables = {
@@ -274,6 +289,23 @@ const variables = {
     doc: 'How old a request signature may be; its nonce is remembered this long. Default 300.',
     parse: int(10, 3600, 300),
   },
+  JOKKO_MASTER_KEY: {
+    doc: 'Master key (32 bytes in base64: openssl rand -base64 32) that encrypts the keys kept in the database, such as the documents issuer keys. Default: a development key derived from a public string, which protects nothing. Can come from JOKKO_MASTER_KEY_FILE.',
+    secret: true,
+    devDefault: true,
+    parse: (_raw: string | undefined, env: Env) => {
+      const v = readSecret('JOKKO_MASTER_KEY', env)?.trim();
+      return v ? masterKey(v) : developmentMasterKey();
+    },
+  },
+  JOKKO_MASTER_KEY_PREVIOUS: {
+    doc: 'The master key before a rotation: keys it wrapped still open until `rewrap` moves them to JOKKO_MASTER_KEY; remove it afterwards. Can come from JOKKO_MASTER_KEY_PREVIOUS_FILE.',
+    secret: true,
+    parse: (_raw: string | undefined, env: Env) => {
+      const v = readSecret('JOKKO_MASTER_KEY_PREVIOUS', env)?.trim();
+      return v ? masterKey(v) : undefined;
+    },
+  },
 } satisfies Record<string, Variable<unknown>>;
 
 export type VariableName = keyof typeof variables;
@@ -319,6 +351,7 @@ export function loadConfig(env: Env = process.env): Config {
       replayWindowSeconds: p.BRIDGE_REPLAY_WINDOW_SECONDS,
       logBatchMs: p.BRIDGE_LOG_BATCH_MS,
     },
+    kms: { masterKey: p.JOKKO_MASTER_KEY, previousMasterKey: p.JOKKO_MASTER_KEY_PREVIOUS },
   };
 }
 
@@ -327,7 +360,7 @@ export function configWarnings(config: Config, env: Env = process.env): string[]
   if (config.env !== 'production') return [];
   const warnings: string[] = [];
   for (const [name, variable] of Object.entries(variables)) {
-    if ('devDefault' in variable && variable.devDefault && !env[name]) {
+    if ('devDefault' in variable && variable.devDefault && !env[name] && !env[`${name}_FILE`]) {
       warnings.push(`${name} is not set: using a development default in production`);
     }
   }
@@ -359,6 +392,12 @@ export function describeConfig(config: Config): Record<string, string | number |
     migrateOnStart: config.migrateOnStart,
     smtp: config.mail.smtpUrl ? maskUrl(config.mail.smtpUrl) : 'not set: e-mails are logged, not sent',
     mailFrom: config.mail.from,
+    masterKey: config.kms.masterKey.development
+      ? `development default (${config.kms.masterKey.keyId}): protects nothing`
+      : `set (${config.kms.masterKey.keyId})`,
+    previousMasterKey: config.kms.previousMasterKey
+      ? `set (${config.kms.previousMasterKey.keyId})`
+      : 'not set',
   };
 }
 
