@@ -73,6 +73,7 @@ describe.skipIf(!hasBrowser())('web shell in Chromium', () => {
       'audit',
       'bridge',
       'consent',
+      'documents',
       'eservices',
       'identity',
       'me',

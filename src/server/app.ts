@@ -21,6 +21,12 @@ import {
   describeRedirectRequest,
   loadConsentKey,
 } from './modules/consent/index.ts';
+import {
+  type DocumentsDeps,
+  documentsRoutes,
+  documentsTrustRoutes,
+  issuerDocumentTypes,
+} from './modules/documents/index.ts';
 import { createEservicesDeps, eservicesRoutes, loadRepositoryProcedures } from './modules/eservices/index.ts';
 import {
   authenticateAccessToken,
@@ -42,9 +48,11 @@ import { installErrorHandling, sendProblem } from './platform/http/errors.ts';
 import { Problem } from './platform/http/problems.ts';
 import type { RouteAccess } from './platform/http/route-access.ts';
 import { HealthSchema, ProblemSchema } from './platform/http/schemas.ts';
+import { createKmsFromConfig } from './platform/kms.ts';
 import { loggerOptions } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
+import { loadSigningKey } from './platform/signing-keys.ts';
 
 export interface BuildAppOptions {
   config: Config;
@@ -338,6 +346,25 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await loadRepositoryProcedures(eservices);
   await app.register(eservicesRoutes, { prefix: '/v1', deps: eservices });
+  let documentsBridgeKey: ReturnType<typeof loadSigningKey> | undefined;
+  const documents: DocumentsDeps = {
+    database,
+    audit: ctx.audit,
+    clock,
+    kms: createKmsFromConfig(config.kms),
+    country: ctx.country,
+    publicUrl: config.publicUrl,
+    bridgeUrl: config.publicUrl,
+    bridgeKey: () => {
+      documentsBridgeKey ??= loadSigningKey(database, 'documents_bridge_keys', 'documents', clock());
+      return documentsBridgeKey;
+    },
+  };
+  await app.register(documentsRoutes, { prefix: '/v1', deps: documents });
+  await app.register(documentsTrustRoutes, {
+    prefix: '/v1',
+    deps: { ...documents, documentTypes: issuerDocumentTypes(ctx.country) },
+  });
   await app.register(gatewayRoutes, { deps: bridge.gateway, metrics: metrics.register });
   await app.register(eventRoutes, { deps: bridge.gateway });
 

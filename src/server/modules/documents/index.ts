@@ -1,0 +1,22 @@
+import { getDemoData } from '../../../shared/countries/demo-data/index.ts';
+import type { CountryProfile } from '../../../shared/countries/index.ts';
+import { onRequest } from './claims.ts';
+
+export { type DocumentKeysDeps, issuerKey, retireIssuerKey, rotateIssuerKey } from './issuers.ts';
+export { documentsRoutes } from './routes.ts';
+export { documentsTrustRoutes, signTrustList, trustAnchorKeys } from './trust-list.ts';
+export { type DocumentsDeps, issueDocument, revokeDocumentsOf, statusListToken } from './wallet.ts';
+
+/**
+ * Which administration issues which documents: the owner of the registry a document is made from
+ * (the country profile's registry owners), plus the documents e-services issue.
+ */
+export function issuerDocumentTypes(country: CountryProfile): Record<string, string[]> {
+  const owners = getDemoData(country.code).registryOwners as Record<string, string>;
+  const types: Record<string, string[]> = {};
+  for (const [type, { registry }] of Object.entries(onRequest)) {
+    const owner = owners[registry];
+    if (owner) types[owner] = [...(types[owner] ?? []), type];
+  }
+  return types;
+}

@@ -1,0 +1,170 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { originOf, requireActor } from '../../platform/http/route-access.ts';
+import { requireCitizenInApp } from '../identity/index.ts';
+import { onRequest, type RequestableType } from './claims.ts';
+import {
+  type DocumentsDeps,
+  issueDocument,
+  listMyDocuments,
+  revokeDocument,
+  statusListToken,
+} from './wallet.ts';
+
+const requestable = Object.keys(onRequest) as RequestableType[];
+const DocumentInfo = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  issuer: Type.String(),
+  issuedAt: Type.String(),
+  expiresAt: Type.String(),
+  revokedAt: Type.Union([Type.String(), Type.Null()]),
+  revokedReason: Type.Union([Type.String(), Type.Null()]),
+});
+const Reason = Type.Object(
+  { reason: Type.String({ minLength: 3, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+export async function documentsRoutes(
+  instance: FastifyInstance,
+  opts: { deps: DocumentsDeps },
+): Promise<void> {
+  const { deps } = opts;
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+  const auth = { config: { access: 'authenticated' as const } };
+  const wallet = (request: Parameters<typeof requireCitizenInApp>[0]) =>
+    requireCitizenInApp(request, 'documents go to the Jokko app only');
+
+  app.post(
+    '/me/documents',
+    {
+      ...auth,
+      schema: {
+        tags: ['me'],
+        summary: 'Get one of my documents as a verifiable credential (SD-JWT VC) bound to my wallet key',
+        operationId: 'issueMyDocument',
+        body: Type.Object(
+          {
+            type: Type.Union([
+              Type.Literal('national-id'),
+              Type.Literal('residence-certificate'),
+              Type.Literal('driving-licence'),
+              Type.Literal('vehicle-registration'),
+              Type.Literal('diploma'),
+            ]),
+            /** The wallet's public key (P-256 JWK); its private half never leaves the device. */
+            holderKey: Type.Record(Type.String(), Type.Unknown()),
+            /** Which record, when several (a plate, a diploma number); default the first. */
+            source: Type.Optional(Type.String({ maxLength: 60 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            id: Type.String(),
+            type: Type.String(),
+            issuer: Type.String(),
+            credential: Type.String(),
+            issuedAt: Type.String(),
+            expiresAt: Type.String(),
+          }),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await issueDocument(deps, wallet(request), request.body, originOf(request))),
+  );
+
+  app.get(
+    '/me/documents',
+    {
+      ...auth,
+      schema: {
+        tags: ['me'],
+        summary:
+          'The documents issued to my wallet (what was issued, not the credentials: the wallet holds them)',
+        operationId: 'listMyDocuments',
+        response: {
+          200: Type.Object({ items: Type.Array(DocumentInfo), requestable: Type.Array(Type.String()) }),
+        },
+      },
+    },
+    async (request) => ({ items: await listMyDocuments(deps, wallet(request)), requestable }),
+  );
+
+  app.post(
+    '/me/documents/:id/revoke',
+    {
+      ...auth,
+      schema: {
+        tags: ['me'],
+        summary: 'Revoke one of my documents (a lost or replaced phone): verifiers refuse it at once',
+        operationId: 'revokeMyDocument',
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        body: Reason,
+        response: { 204: Type.Null() },
+      },
+    },
+    async (request, reply) => {
+      await revokeDocument(deps, wallet(request), request.params.id, request.body.reason, originOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/documents/:id/revoke',
+    {
+      ...auth,
+      schema: {
+        tags: ['documents'],
+        summary: 'Revoke a document (operators, documents:admin)',
+        operationId: 'revokeDocument',
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        body: Reason,
+        response: { 204: Type.Null() },
+      },
+    },
+    async (request, reply) => {
+      await revokeDocument(
+        deps,
+        requireActor(request),
+        request.params.id,
+        request.body.reason,
+        originOf(request),
+      );
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/documents/status/:issuer/:list',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['documents'],
+        summary: "An issuer's Token Status List (revocations), signed; cache it for five minutes",
+        operationId: 'documentStatusList',
+        security: [],
+        params: Type.Object({
+          issuer: Type.String({ pattern: '^[A-Z0-9-]{2,32}$' }),
+          list: Type.Integer({ minimum: 1 }),
+        }),
+        response: {
+          200: {
+            description: 'Status list token (JWT)',
+            content: { 'application/statuslist+jwt': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const token = await statusListToken(deps, request.params.issuer, request.params.list);
+      return reply
+        .type('application/statuslist+jwt')
+        .header('cache-control', 'public, max-age=300')
+        .send(token as never);
+    },
+  );
+}

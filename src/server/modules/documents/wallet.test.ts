@@ -1,0 +1,255 @@
+import * as client from 'openid-client';
+import { request as undiciRequest } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCountryProfile } from '../../../shared/countries/index.ts';
+import {
+  holderKeyPair,
+  presentCredential,
+  type TrustList,
+  verifyPresentation,
+  verifyTrustList,
+} from '../../../shared/documents/index.ts';
+import { testEngines } from '../../platform/db/testing.ts';
+import { problemType } from '../../platform/http/problems.ts';
+import { createTestApp, freePort, type TestApp } from '../../testing.ts';
+import { createAuditLog } from '../audit/index.ts';
+import { publishReferenceServices } from '../bridge/index.ts';
+import { createAccount, registerClient, runLogin, superAppClientId } from '../identity/index.ts';
+import { listPeople, type Person, seedDemoCountry } from '../registries/index.ts';
+
+const password = 'Portefeuille-Teranga-2026!';
+const secret = 'a-test-secret-that-is-long-enough-0123456789';
+
+describe.each(testEngines())(
+  'documents: issued to the wallet, presented, verified offline, revoked, on %s',
+  (kind) => {
+    let t: TestApp;
+    let base: string;
+    const people: Person[] = [];
+    const tokens: string[] = [];
+
+    const api = async (method: string, path: string, token: string, body?: unknown) => {
+      const res = await undiciRequest(`${base}${path}`, {
+        method: method as 'GET',
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? null : JSON.stringify(body),
+      });
+      const text = await res.body.text();
+      const json =
+        String(res.headers['content-type'] ?? '').includes('json') && text ? JSON.parse(text) : undefined;
+      return { status: res.statusCode, headers: res.headers, text, body: json };
+    };
+
+    /** What an offline verifier holds: the trust list checked against the pinned anchor, and status lists as fetched. */
+    async function verifierCache() {
+      const anchor = (await api('GET', '/v1/documents/trust-anchor', '')).body as { keys: JsonWebKey[] };
+      const trustList: TrustList = await verifyTrustList(
+        (await api('GET', '/v1/documents/trust-list', '')).text,
+        anchor.keys,
+        new Date(),
+      );
+      const statusList = async (uri: string) => {
+        const res = await undiciRequest(uri);
+        if (res.statusCode !== 200) throw new Error(`status list ${res.statusCode}`);
+        return res.body.text();
+      };
+      return { trustList, statusList };
+    }
+
+    beforeAll(async () => {
+      const port = await freePort();
+      base = `http://127.0.0.1:${port}`;
+      t = await createTestApp(kind, { PUBLIC_URL: base });
+      const database = t.db.database;
+      const audit = createAuditLog(database);
+      await seedDemoCountry(database, { profile: getCountryProfile('SN'), people: 60, seed: 'documents' });
+      await t.app.listen({ host: '127.0.0.1', port });
+      await publishReferenceServices(database, audit, {
+        instance: 'SN',
+        registriesUrl: `${base}/v1/registries`,
+      });
+      const adults = (
+        await listPeople(
+          { database, audit, country: getCountryProfile('SN') },
+          { kind: 'system', id: 'test', roles: ['*'] },
+          { limit: 60 },
+        )
+      ).people.filter((p) => !p.deathDate && p.birthDate < '2000-01-01');
+      const [driver] = await database.query<{ holder_nin: string }>(
+        "SELECT holder_nin FROM driving_licences WHERE status = 'valid' AND expires_on > now() ORDER BY number LIMIT 1",
+      );
+      people.push(
+        adults.find((p) => p.nin !== driver!.holder_nin)!,
+        adults.find((p) => p.nin === driver!.holder_nin)!,
+      );
+      for (const p of people) await createAccount(database, p.nin, password);
+      await registerClient(database, {
+        client_id: superAppClientId,
+        client_secret: secret,
+        client_name: 'Jokko',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: ['https://app.jokko.example/cb'],
+      });
+      const rp = await client.discovery(new URL(`${base}/oidc`), superAppClientId, secret, undefined, {
+        execute: [client.allowInsecureRequests],
+      });
+      for (const p of people) {
+        const outcome = await runLogin(rp, {
+          scope: 'openid',
+          redirectUri: 'https://app.jokko.example/cb',
+          nin: p.nin,
+          password,
+        });
+        if (outcome.kind !== 'callback') throw new Error(`login stopped: ${outcome.status}`);
+        const grant = await client.authorizationCodeGrant(rp, outcome.callback, {
+          pkceCodeVerifier: outcome.verifier,
+          expectedState: outcome.state,
+        });
+        tokens.push(grant.access_token);
+      }
+    }, 120_000);
+
+    afterAll(async () => t?.dispose());
+
+    it('issues a national ID bound to the wallet key, shows "18 or older" and the family name only, verifies it offline, refuses it once revoked', async () => {
+      const wallet = await holderKeyPair();
+      const issued = await api('POST', '/v1/me/documents', tokens[0]!, {
+        type: 'national-id',
+        holderKey: wallet.publicJwk,
+      });
+      expect(issued.status).toBe(201);
+      expect(issued.body).toMatchObject({ type: 'national-id', issuer: 'DAF' });
+      expect(issued.body.credential.split('~').length).toBeGreaterThan(5);
+      const { trustList, statusList } = await verifierCache();
+      expect(trustList.issuers.find((i) => i.identifier === 'DAF')?.documentTypes).toContain('national-id');
+
+      const presentation = await presentCredential({
+        credential: issued.body.credential,
+        disclose: ['age_equal_or_over.18', 'family_name'],
+        holderKey: wallet.privateKey,
+        audience: 'https://police.example',
+        nonce: 'n-0001',
+        now: new Date(),
+      });
+      const checked = await verifyPresentation(presentation, {
+        trustList,
+        statusList,
+        now: new Date(),
+        maxAgeSeconds: 300,
+        expectedAudience: 'https://police.example',
+        expectedNonce: 'n-0001',
+      });
+      expect(checked).toMatchObject({
+        valid: true,
+        issuer: { identifier: 'DAF' },
+        documentType: 'national-id',
+      });
+      expect((checked as { claims: Record<string, unknown> }).claims).toEqual({
+        family_name: people[0]!.familyName,
+        age_equal_or_over: { 18: true },
+      });
+
+      // Another citizen's wallet cannot see it; a private key is never accepted.
+      expect((await api('GET', '/v1/me/documents', tokens[1]!)).body.items).toEqual([]);
+      const leaked = await api('POST', '/v1/me/documents', tokens[0]!, {
+        type: 'national-id',
+        holderKey: { ...wallet.publicJwk, d: 'c2VjcmV0' },
+      });
+      expect(leaked.status).toBe(400);
+      expect(leaked.body.errors[0].pointer).toBe('/holderKey');
+
+      expect(
+        (await api('POST', `/v1/me/documents/${issued.body.id}/revoke`, tokens[1]!, { reason: 'not mine' }))
+          .status,
+      ).toBe(404);
+      expect(
+        (await api('POST', `/v1/me/documents/${issued.body.id}/revoke`, tokens[0]!, { reason: 'phone lost' }))
+          .status,
+      ).toBe(204);
+      const after = await verifyPresentation(presentation, {
+        trustList,
+        statusList,
+        now: new Date(),
+        maxAgeSeconds: 300,
+      });
+      expect(after).toMatchObject({ valid: false, reason: 'revoked' });
+      const mine = (await api('GET', '/v1/me/documents', tokens[0]!)).body.items;
+      expect(mine[0]).toMatchObject({ id: issued.body.id, revokedReason: 'phone lost' });
+    });
+
+    it('issues a driving licence from the DTTR register through the bridge, seen in the data tracker', async () => {
+      const wallet = await holderKeyPair();
+      const issued = await api('POST', '/v1/me/documents', tokens[1]!, {
+        type: 'driving-licence',
+        holderKey: wallet.publicJwk,
+      });
+      expect(issued.status).toBe(201);
+      expect(issued.body.issuer).toBe('DTTR');
+      const { trustList, statusList } = await verifierCache();
+      const presentation = await presentCredential({
+        credential: issued.body.credential,
+        disclose: ['licence_number', 'categories', 'expiry_date'],
+        holderKey: wallet.privateKey,
+        audience: 'https://gendarmerie.example',
+        nonce: 'n-0002',
+        now: new Date(),
+      });
+      const checked = await verifyPresentation(presentation, {
+        trustList,
+        statusList,
+        now: new Date(),
+        maxAgeSeconds: 300,
+      });
+      expect(checked, JSON.stringify(checked)).toMatchObject({ valid: true, issuer: { identifier: 'DTTR' } });
+      expect(Object.keys((checked as { claims: object }).claims).sort()).toEqual([
+        'categories',
+        'expiry_date',
+        'licence_number',
+      ]);
+      // Someone else's key cannot present it.
+      const thief = await holderKeyPair();
+      const stolen = await presentCredential({
+        credential: issued.body.credential,
+        disclose: ['licence_number'],
+        holderKey: thief.privateKey,
+        audience: 'https://gendarmerie.example',
+        nonce: 'n-0003',
+        now: new Date(),
+      });
+      expect(
+        await verifyPresentation(stolen, { trustList, statusList, now: new Date(), maxAgeSeconds: 300 }),
+      ).toMatchObject({
+        valid: false,
+        reason: 'holder-binding',
+      });
+      const tracker = (await api('GET', '/v1/me/data-accesses?limit=50', tokens[1]!)).body.items as Array<{
+        client: string;
+      }>;
+      expect(tracker.some((r) => r.client === 'SN/GOV/DTTR/documents')).toBe(true);
+      // A citizen without a licence gets a clear answer.
+      const none = await api('POST', '/v1/me/documents', tokens[0]!, {
+        type: 'driving-licence',
+        holderKey: wallet.publicJwk,
+      });
+      expect(none.status).toBe(404);
+      expect(none.body.type).toBe(problemType('not-found'));
+    });
+
+    it('publishes status lists and the trust list publicly, cacheable, and refuses what is not a citizen in the app', async () => {
+      const list = await api('GET', '/v1/documents/status/DAF/1', '');
+      expect(list.status).toBe(200);
+      expect(list.headers['content-type']).toContain('application/statuslist+jwt');
+      expect(list.headers['cache-control']).toBe('public, max-age=300');
+      expect((await api('GET', '/v1/documents/status/DAF/99', '')).status).toBe(404);
+      const operator = await t.keyFor({ kind: 'operator', roles: ['documents:admin'] });
+      expect(
+        (await api('POST', '/v1/me/documents', operator, { type: 'national-id', holderKey: {} })).status,
+      ).toBe(403);
+      expect((await api('GET', '/v1/me/documents', '')).status).toBe(401);
+    });
+  },
+);

@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint } from 'jose';
+import type { CountryProfile } from '../../../shared/countries/index.ts';
+import { documentTypes, vctOf } from '../../../shared/documents/types.ts';
+import type { Actor, RequestOrigin } from '../../platform/actor.ts';
+import { conflict, invalidInput, notFound, Problem } from '../../platform/http/problems.ts';
+import { authorize } from '../../platform/policy.ts';
+import type { SigningKey } from '../../platform/signing-keys.ts';
+import { connectAdministration } from '../bridge/index.ts';
+import { claimsFor, onRequest, type RequestableType, recordKey } from './claims.ts';
+import { issueCredential, signStatusList } from './credential.ts';
+import { type DocumentKeysDeps, issuerKey } from './issuers.ts';
+import { canAdministerDocuments, canHoldDocuments } from './policies.ts';
+import { allocateStatusSlot, listSize, revokedIndexes } from './status.ts';
+
+export interface DocumentsDeps extends DocumentKeysDeps {
+  country: CountryProfile;
+  publicUrl: string;
+  bridgeUrl: string;
+  /** Signs the bridge requests that read a document's registry data. */
+  bridgeKey: () => Promise<SigningKey>;
+}
+
+export interface IssuedDocument {
+  id: string;
+  type: RequestableType;
+  issuer: string;
+  credential: string;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+export const statusListUri = (publicUrl: string, issuer: string, list: number) =>
+  `${publicUrl.replace(/\/+$/, '')}/v1/documents/status/${encodeURIComponent(issuer)}/${list}`;
+
+/** The administration that owns a registry issues the documents made from it. */
+async function ownerOf(deps: DocumentsDeps, registry: string): Promise<string> {
+  const [row] = await deps.database.query<{ identifier: string }>(
+    'SELECT o.identifier FROM registries r JOIN organisations o ON o.id = r.owner_id WHERE r.code = $1',
+    [registry],
+  );
+  if (!row) throw new Problem('unavailable', `no administration holds the ${registry} registry`);
+  return row.identifier;
+}
+
+/** A public P-256 key for the holder binding; a private key sent by mistake is refused, not stored. */
+function holderKey(jwk: Record<string, unknown>): JsonWebKey {
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string')
+    throw invalidInput('body', '/holderKey', 'must be a public P-256 key (JWK with kty EC, crv P-256, x, y)');
+  if ('d' in jwk) throw invalidInput('body', '/holderKey', 'must not contain the private key (d)');
+  return { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
+}
+
+/**
+ * A citizen asks for one of their documents: the issuing administration reads the registry data
+ * through the bridge (its `documents` subsystem, shown in the data tracker), and signs an SD-JWT
+ * VC bound to the wallet's key with a slot in its status list. Jokko keeps who got what and the
+ * slot, not the claims.
+ */
+export async function issueDocument(
+  deps: DocumentsDeps,
+  actor: Actor,
+  input: { type: RequestableType; holderKey: Record<string, unknown>; source?: string },
+  origin?: RequestOrigin,
+): Promise<IssuedDocument> {
+  authorize(actor, canHoldDocuments, undefined, 'hold documents');
+  const nin = actor.nin!;
+  const holderJwk = holderKey(input.holderKey);
+  const { registry, records } = onRequest[input.type];
+  const issuer = await ownerOf(deps, registry);
+  const id = randomUUID();
+  const bridge = await connectAdministration(
+    {
+      database: deps.database,
+      audit: deps.audit,
+      instance: deps.country.code,
+      bridgeUrl: deps.bridgeUrl,
+      key: await deps.bridgeKey(),
+    },
+    {
+      organisation: issuer,
+      subsystem: 'documents',
+      registries: [...new Set(['people', registry])],
+      legalBasis: "Issuing the citizen's own document to their wallet, at their request",
+      subject: { nin, issue: `document:${id}` },
+    },
+  );
+  const personAnswer = await bridge.call('people', { path: `/people/${encodeURIComponent(nin)}` });
+  if (personAnswer.status !== 200) throw new Problem('unavailable', 'the population register did not answer');
+  const person = personAnswer.json() as Parameters<typeof claimsFor>[1];
+  if (person.deathDate) throw conflict('this person is registered as deceased');
+  let record: Record<string, unknown> | undefined;
+  if (records) {
+    const answer = await bridge.call(registry, { path: `/people/${encodeURIComponent(nin)}/${records}` });
+    if (answer.status !== 200) throw new Problem('unavailable', `the ${registry} registry did not answer`);
+    const list = (answer.json() as { records: Array<Record<string, unknown>> }).records;
+    const key = recordKey[registry]!;
+    record = input.source ? list.find((r) => r[key] === input.source) : list[0];
+    if (!record)
+      throw notFound(`no ${registry} record${input.source ? ` ${input.source}` : ''} in your name`);
+    if (record.status === 'suspended' || record.status === 'stolen')
+      throw conflict(`this ${registry} record is ${String(record.status)}: no document can be issued`);
+  }
+  const now = deps.clock();
+  const { claims, source, expiresOn } = claimsFor(input.type, person, record, now);
+  let expiresAt = new Date(now.getTime() + documentTypes[input.type].validityDays * 86_400_000);
+  if (expiresOn && new Date(`${expiresOn}T23:59:59Z`) < expiresAt)
+    expiresAt = new Date(`${expiresOn}T23:59:59Z`);
+  if (expiresAt <= now) throw conflict('the record has expired: renew it first');
+  const key = await issuerKey(deps, issuer);
+  const slot = await deps.database.transaction(async (tx) => {
+    const allocated = await allocateStatusSlot(tx, issuer);
+    await tx.query(
+      `INSERT INTO documents_credentials (id, nin, type, issuer, kid, status_list, status_idx, holder_jkt, source, issued_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        id,
+        nin,
+        input.type,
+        issuer,
+        key.kid,
+        allocated.list,
+        allocated.idx,
+        await calculateJwkThumbprint(holderJwk as never),
+        source,
+        now,
+        expiresAt,
+      ],
+    );
+    return allocated;
+  });
+  const credential = await issueCredential({
+    issuer: { identifier: issuer },
+    key,
+    type: input.type,
+    vct: vctOf(deps.publicUrl, input.type),
+    claims,
+    holderJwk,
+    status: { idx: slot.idx, uri: statusListUri(deps.publicUrl, issuer, slot.list) },
+    issuedAt: now,
+    expiresAt,
+  });
+  await deps.audit.record({
+    actor,
+    action: 'documents.credential.issued',
+    subject: { kind: 'document', id },
+    outcome: 'success',
+    details: { type: input.type, issuer, kid: key.kid },
+    ...(origin ? { origin } : {}),
+  });
+  return {
+    id,
+    type: input.type,
+    issuer,
+    credential,
+    issuedAt: now.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+  };
+}
+
+export async function listMyDocuments(deps: DocumentsDeps, actor: Actor) {
+  authorize(actor, canHoldDocuments, undefined, 'hold documents');
+  const rows = await deps.database.query<{
+    id: string;
+    type: string;
+    issuer: string;
+    issued_at: Date;
+    expires_at: Date;
+    revoked_at: Date | null;
+    revoked_reason: string | null;
+  }>(
+    `SELECT id, type, issuer, issued_at, expires_at, revoked_at, revoked_reason FROM documents_credentials
+      WHERE nin = $1 ORDER BY issued_at DESC LIMIT 200`,
+    [actor.nin],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    issuer: r.issuer,
+    issuedAt: new Date(r.issued_at).toISOString(),
+    expiresAt: new Date(r.expires_at).toISOString(),
+    revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+    revokedReason: r.revoked_reason,
+  }));
+}
+
+/** Revokes one document (an operator's decision, or the citizen's lost phone). */
+export async function revokeDocument(
+  deps: DocumentsDeps,
+  actor: Actor,
+  id: string,
+  reason: string,
+  origin?: RequestOrigin,
+): Promise<void> {
+  const own = canHoldDocuments(actor);
+  if (!own) authorize(actor, canAdministerDocuments, undefined, 'revoke documents');
+  const rows = await deps.database.query<{ id: string }>(
+    `UPDATE documents_credentials SET revoked_at = $2, revoked_reason = $3
+      WHERE id = $1 AND revoked_at IS NULL ${own ? 'AND nin = $4' : ''} RETURNING id`,
+    own ? [id, deps.clock(), reason, actor.nin] : [id, deps.clock(), reason],
+  );
+  if (!rows.length) throw notFound('no such document, or already revoked');
+  await deps.audit.record({
+    actor,
+    action: 'documents.credential.revoked',
+    subject: { kind: 'document', id },
+    outcome: 'success',
+    details: { reason },
+    ...(origin ? { origin } : {}),
+  });
+}
+
+/**
+ * When a registry record changes (a licence suspended or renewed, a card replaced), the documents
+ * made from it are revoked: the holder asks for a new one.
+ */
+export async function revokeDocumentsOf(
+  deps: DocumentsDeps,
+  input: { type: RequestableType; source: string; reason: string },
+): Promise<number> {
+  const rows = await deps.database.query<{ id: string }>(
+    `UPDATE documents_credentials SET revoked_at = $3, revoked_reason = $4
+      WHERE type = $1 AND source = $2 AND revoked_at IS NULL RETURNING id`,
+    [input.type, input.source, deps.clock(), input.reason],
+  );
+  for (const r of rows)
+    await deps.audit.record({
+      actor: { kind: 'system', id: 'documents' },
+      action: 'documents.credential.revoked',
+      subject: { kind: 'document', id: r.id },
+      outcome: 'success',
+      details: { reason: input.reason, source: input.source },
+    });
+  return rows.length;
+}
+
+/** An issuer's status list as a signed Token Status List token, built from its revoked credentials. */
+export async function statusListToken(deps: DocumentsDeps, issuer: string, list: number): Promise<string> {
+  const known = await deps.database.query(
+    'SELECT 1 FROM documents_credentials WHERE issuer = $1 AND status_list = $2 LIMIT 1',
+    [issuer, list],
+  );
+  if (!known.length) throw notFound('no such status list');
+  const key = await issuerKey(deps, issuer);
+  return signStatusList({
+    key,
+    revoked: await revokedIndexes(deps.database, issuer, list),
+    size: listSize,
+    uri: statusListUri(deps.publicUrl, issuer, list),
+    issuer: deps.publicUrl,
+    ttlSeconds: 300,
+    now: deps.clock(),
+  });
+}
