@@ -9,9 +9,10 @@ import SuperApp from './app/App.tsx';
 // The citizen super-app lives under /app, the landing page at /. The app's shell is in the first
 // download (8 KB): on a slow network a lazy chunk would cost one more round trip before the
 // sign-in screen; its screens are lazy. The back-office (/office) and the public pages
-// (/verify/..., /services/performance) are their own chunks: citizens never download them.
+// (/verify, /verify/output, /services/performance) are their own chunks: citizens never download them.
 const Office = lazy(() => import('./office/Office.tsx'));
 const VerifyOutput = lazy(() => import('./public/VerifyOutput.tsx'));
+const VerifyDocument = lazy(() => import('./public/VerifyDocument.tsx'));
 const Performance = lazy(() => import('./public/Performance.tsx'));
 
 const path = location.pathname;
@@ -23,6 +24,8 @@ function Root() {
     <Office />
   ) : under('/verify/output') ? (
     <VerifyOutput />
+  ) : under('/verify') ? (
+    <VerifyDocument />
   ) : under('/services/performance') ? (
     <Performance />
   ) : undefined;
