@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Secret, TOTP } from 'otpauth';
 import { getCountryProfile } from '../shared/countries/index.ts';
+import { verifyPresentation, verifyTrustList } from '../shared/documents/index.ts';
 import {
   type Config,
   ConfigError,
@@ -382,6 +383,49 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
         out('Note: checked with the keys inside the bundle; pass --keys to pin the published keys.');
       if (!result.ok) throw new CliFailure(`Bundle does NOT verify:\n  ${result.problems.join('\n  ')}`);
       out(`Bundle verifies: ${result.count} records, digest ${bundle.digest}, signed by ${bundle.signer}.`);
+    });
+
+  const documents = program.command('documents').description('Verifiable documents tools.');
+  documents
+    .command('verify')
+    .description(
+      "Check a document's presentation (the QR's text or its /verify#... link) against the trust list and the issuer's status list; exit 1 when it is not valid.",
+    )
+    .requiredOption(
+      '--jokko <url>',
+      'the platform that publishes the trust list, e.g. https://jokko.example.sn',
+    )
+    .option(
+      '--anchor <file>',
+      'the pinned trust anchor (JWKS file); default: fetched from the platform (trust on first use)',
+    )
+    .option('--max-age <seconds>', 'oldest presentation accepted', '300')
+    .argument('<presentation>', 'the presentation, a /verify#... link, or @file to read it from a file')
+    .action(async (raw: string, o: { jokko: string; anchor?: string; maxAge: string }) => {
+      const text = (raw.startsWith('@') ? readFileSync(raw.slice(1), 'utf8') : raw).trim();
+      const presentation = text.includes('#') ? text.slice(text.indexOf('#') + 1) : text;
+      const base = o.jokko.replace(/\/+$/, '');
+      const get = async (url: string) => {
+        const res = await fetch(url);
+        if (!res.ok) throw new CliFailure(`${url} answered ${res.status}`);
+        return res.text();
+      };
+      const anchor = o.anchor
+        ? (JSON.parse(readFileSync(o.anchor, 'utf8')) as { keys: JsonWebKey[] })
+        : (JSON.parse(await get(`${base}/v1/documents/trust-anchor`)) as { keys: JsonWebKey[] });
+      const now = new Date();
+      const trustList = await verifyTrustList(await get(`${base}/v1/documents/trust-list`), anchor.keys, now);
+      const result = await verifyPresentation(presentation, {
+        trustList,
+        statusList: get,
+        now,
+        maxAgeSeconds: Number(o.maxAge),
+      });
+      if (!result.valid) throw new CliFailure(`NOT VALID (${result.reason}): ${result.detail}`);
+      out(
+        `VALID: ${result.documentType ?? result.type}, issued by ${result.issuer.name} (${result.issuer.identifier}), until ${result.expiresAt.toISOString().slice(0, 10)}`,
+      );
+      out(JSON.stringify(result.claims, null, 2));
     });
 
   program

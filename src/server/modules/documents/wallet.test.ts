@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as client from 'openid-client';
 import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -153,6 +155,30 @@ describe.each(testEngines())(
         age_equal_or_over: { 18: true },
       });
 
+      // The same check from a terminal: `jokko documents verify` (a separate process, over HTTP).
+      const cli = (args: string[]) =>
+        new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            [fileURLToPath(new URL('../../../../bin/jokko.js', import.meta.url)), ...args],
+            {
+              env: { PATH: process.env.PATH ?? '' },
+            },
+          );
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d) => {
+            out += d;
+          });
+          child.stderr.on('data', (d) => {
+            err += d;
+          });
+          child.on('close', (code) => resolve({ code, out, err }));
+        });
+      const valid = await cli(['documents', 'verify', '--jokko', base, `${base}/verify#${presentation}`]);
+      expect(valid.code, valid.err).toBe(0);
+      expect(valid.out).toMatch(/^VALID: national-id, issued by .+ \(DAF\)/);
+
       // Another citizen's wallet cannot see it; a private key is never accepted.
       expect((await api('GET', '/v1/me/documents', tokens[1]!)).body.items).toEqual([]);
       const leaked = await api('POST', '/v1/me/documents', tokens[0]!, {
@@ -177,6 +203,9 @@ describe.each(testEngines())(
         maxAgeSeconds: 300,
       });
       expect(after).toMatchObject({ valid: false, reason: 'revoked' });
+      const refused = await cli(['documents', 'verify', '--jokko', base, presentation]);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toMatch(/^NOT VALID \(revoked\)/);
       const mine = (await api('GET', '/v1/me/documents', tokens[0]!)).body.items;
       expect(mine[0]).toMatchObject({ id: issued.body.id, revokedReason: 'phone lost' });
     });
