@@ -5,7 +5,7 @@ import { onRequest } from './claims.ts';
 export { type DocumentKeysDeps, issuerKey, retireIssuerKey, rotateIssuerKey } from './issuers.ts';
 export { documentsRoutes } from './routes.ts';
 export { documentsTrustRoutes, signTrustList, trustAnchorKeys } from './trust-list.ts';
-export { type DocumentsDeps, issueDocument, revokeDocumentsOf, statusListToken } from './wallet.ts';
+export { type DocumentsDeps, issueDocument, revokeDocumentsOfRecord, statusListToken } from './wallet.ts';
 
 /**
  * Which administration issues which documents: the owner of the registry a document is made from

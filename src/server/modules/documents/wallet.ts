@@ -211,17 +211,24 @@ export async function revokeDocument(
 }
 
 /**
- * When a registry record changes (a licence suspended or renewed, a card replaced), the documents
- * made from it are revoked: the holder asks for a new one.
+ * When a registry record changes (a licence renewed or suspended, a vehicle sold), the documents
+ * made from it are revoked: verifiers refuse them at once and the holder asks for a new one.
+ * `record` is the registry's answer for the changed record.
  */
-export async function revokeDocumentsOf(
-  deps: DocumentsDeps,
-  input: { type: RequestableType; source: string; reason: string },
+export async function revokeDocumentsOfRecord(
+  deps: Pick<DocumentsDeps, 'database' | 'audit' | 'clock'>,
+  input: { registry: string; record: Record<string, unknown>; reason: string },
 ): Promise<number> {
+  const types = Object.entries(onRequest)
+    .filter(([, source]) => source.records && source.registry === input.registry)
+    .map(([type]) => type);
+  const key = recordKey[input.registry];
+  const source = key ? input.record[key] : undefined;
+  if (!types.length || typeof source !== 'string') return 0;
   const rows = await deps.database.query<{ id: string }>(
     `UPDATE documents_credentials SET revoked_at = $3, revoked_reason = $4
-      WHERE type = $1 AND source = $2 AND revoked_at IS NULL RETURNING id`,
-    [input.type, input.source, deps.clock(), input.reason],
+      WHERE type = ANY($1::text[]) AND source = $2 AND revoked_at IS NULL RETURNING id`,
+    [types, source, deps.clock(), input.reason],
   );
   for (const r of rows)
     await deps.audit.record({
@@ -229,7 +236,7 @@ export async function revokeDocumentsOf(
       action: 'documents.credential.revoked',
       subject: { kind: 'document', id: r.id },
       outcome: 'success',
-      details: { reason: input.reason, source: input.source },
+      details: { reason: input.reason, registry: input.registry },
     });
   return rows.length;
 }

@@ -3,6 +3,7 @@ import { Secret, TOTP } from 'otpauth';
 import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
+import { holderKeyPair } from '../../../shared/documents/index.ts';
 import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
@@ -121,7 +122,7 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
     ).people.filter((p) => !p.deathDate && p.birthDate < '2000-01-01');
     // A driver (a licence that is not suspended) for the renewal, outside the first five adults.
     const [driver] = await database.query<{ holder_nin: string }>(
-      `SELECT holder_nin FROM driving_licences WHERE status <> 'suspended' AND holder_nin <> ALL($1::text[]) ORDER BY number LIMIT 1`,
+      `SELECT holder_nin FROM driving_licences WHERE status = 'valid' AND expires_on > now() AND holder_nin <> ALL($1::text[]) ORDER BY number LIMIT 1`,
       [adults.slice(0, 6).map((p) => p.nin)],
     );
     people.push(...adults.slice(0, 6), adults.find((p) => p.nin === driver!.holder_nin)!);
@@ -599,6 +600,13 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
 
   it('renews a driving licence in the registry through the bridge on approval; a refused update loses nothing', async () => {
     const driver = people[6]!;
+    // The licence already in the driver's wallet: the renewal replaces it.
+    const wallet = await holderKeyPair();
+    const held = await api('POST', '/me/documents', tokens[2]!, {
+      type: 'driving-licence',
+      holderKey: wallet.publicJwk,
+    });
+    expect(held.status).toBe(201);
     const started = await api('POST', '/me/applications', tokens[2]!, {
       procedure: 'sn-driving-licence-renewal',
     });
@@ -660,6 +668,13 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
     expect(first + second).toBe(1);
     const done = await api('GET', `/me/applications/${id}`, tokens[2]!);
     expect(done.body.status).toBe('completed');
+    const documents = (await api('GET', '/me/documents', tokens[2]!)).body.items as Array<{
+      id: string;
+      revokedReason: string | null;
+    }>;
+    expect(documents.find((d) => d.id === held.body.id)?.revokedReason).toBe(
+      `replaced after ${done.body.reference}`,
+    );
     expect((done.body.timeline as Array<{ to: string }>).filter((e) => e.to === 'completed')).toHaveLength(1);
 
     const registries = await t.keyFor({ kind: 'operator', roles: ['registries:read'] });

@@ -3,6 +3,7 @@ import type { RequestOrigin } from '../../platform/actor.ts';
 import type { SqlSession } from '../../platform/db/database.ts';
 import { notFound, Problem } from '../../platform/http/problems.ts';
 import { authorize } from '../../platform/policy.ts';
+import { revokeDocumentsOfRecord } from '../documents/index.ts';
 import { agentRolesOf } from '../identity/index.ts';
 import {
   type ApplicationRow,
@@ -333,7 +334,15 @@ async function tryToComplete(
   const procedure = await procedureOf(deps.database, row);
   let results: Record<string, unknown>;
   try {
-    results = await applyRegistryUpdate(deps, procedure, row);
+    const update = await applyRegistryUpdate(deps, procedure, row);
+    results = update.results;
+    // Documents made from the changed record (the old licence in a wallet) stop verifying.
+    if (update.record && procedure.output.registryUpdate)
+      await revokeDocumentsOfRecord(deps, {
+        registry: procedure.output.registryUpdate.registry,
+        record: update.record,
+        reason: `replaced after ${row.reference}`,
+      });
   } catch (err) {
     await deps.audit.record({
       actor: eservicesSystem,

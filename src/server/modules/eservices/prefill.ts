@@ -103,9 +103,9 @@ export async function applyRegistryUpdate(
   deps: EservicesDeps,
   procedure: ProcedureDefinition,
   application: { nin: string; reference: string; data: Record<string, unknown> },
-): Promise<Record<string, unknown>> {
+): Promise<{ results: Record<string, unknown>; record?: Record<string, unknown> }> {
   const update = procedure.output.registryUpdate;
-  if (!update) return {};
+  if (!update) return { results: {} };
   const fill = (template: string) =>
     template.replace(/\{([a-zA-Z][a-zA-Z0-9]*)\}/g, (_, name: string) =>
       encodeURIComponent(String(name === 'nin' ? application.nin : (application.data[name] ?? ''))),
@@ -123,10 +123,13 @@ export async function applyRegistryUpdate(
     body: update.body,
   });
   if (answer.status !== 200) throw new Error(`the ${update.registry} registry answered ${answer.status}`);
-  const body = answer.json();
-  return Object.fromEntries(
-    Object.entries(update.results ?? {}).map(([name, pointer]) => [name, readPointer(body, pointer)]),
-  );
+  const record = answer.json() as Record<string, unknown>;
+  return {
+    results: Object.fromEntries(
+      Object.entries(update.results ?? {}).map(([name, pointer]) => [name, readPointer(record, pointer)]),
+    ),
+    record,
+  };
 }
 
 /** The first eligibility rule the answers fail, or undefined. */
