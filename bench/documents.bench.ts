@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { issueCredential, signStatusList } from '../src/server/modules/documents/credential.ts';
+import { issueCredential, signStatusList } from '../src/server/modules/documents/index.ts';
 import {
   holderKeyPair,
   presentCredential,

@@ -26,8 +26,15 @@ import {
   documentsRoutes,
   documentsTrustRoutes,
   issuerDocumentTypes,
+  mergeIssuers,
+  revokeDocumentsOfRecord,
 } from './modules/documents/index.ts';
-import { createEservicesDeps, eservicesRoutes, loadRepositoryProcedures } from './modules/eservices/index.ts';
+import {
+  createEservicesDeps,
+  eservicesRoutes,
+  loadRepositoryProcedures,
+  outputIssuers,
+} from './modules/eservices/index.ts';
 import {
   authenticateAccessToken,
   authenticateApiKey,
@@ -343,6 +350,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     country: ctx.country,
     clock,
     publicUrl: config.publicUrl,
+    // Wallet documents made from a record an approval changed are revoked.
+    onRecordChanged: (change) => revokeDocumentsOfRecord({ database, audit: ctx.audit, clock }, change),
   });
   await loadRepositoryProcedures(eservices);
   await app.register(eservicesRoutes, { prefix: '/v1', deps: eservices });
@@ -363,7 +372,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(documentsRoutes, { prefix: '/v1', deps: documents });
   await app.register(documentsTrustRoutes, {
     prefix: '/v1',
-    deps: { ...documents, documentTypes: issuerDocumentTypes(ctx.country) },
+    deps: {
+      ...documents,
+      documentTypes: mergeIssuers(issuerDocumentTypes(ctx.country), await outputIssuers(database)),
+    },
   });
   await app.register(gatewayRoutes, { deps: bridge.gateway, metrics: metrics.register });
   await app.register(eventRoutes, { deps: bridge.gateway });

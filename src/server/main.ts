@@ -14,6 +14,7 @@ import {
 import { createAuditLog } from './modules/audit/index.ts';
 import { loadBridgeKey, startEventDelivery } from './modules/bridge/index.ts';
 import { remindExpiringConsents } from './modules/consent/index.ts';
+import { revokeDocumentsOfRecord } from './modules/documents/index.ts';
 import { completeApprovedApplications, createEservicesDeps } from './modules/eservices/index.ts';
 import {
   createLoggingEmailSender,
@@ -124,6 +125,11 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
                 country: getCountryProfile(config.country),
                 clock: () => new Date(),
                 publicUrl: config.publicUrl,
+                onRecordChanged: (change) =>
+                  revokeDocumentsOfRecord(
+                    { database, audit: createAuditLog(database), clock: () => new Date() },
+                    change,
+                  ),
               }),
             ).catch((err: unknown) =>
               process.stderr.write(`application completion: ${(err as Error).message}\n`),

@@ -2,6 +2,7 @@ import { getDemoData } from '../../../shared/countries/demo-data/index.ts';
 import type { CountryProfile } from '../../../shared/countries/index.ts';
 import { onRequest } from './claims.ts';
 
+export { issueCredential, signStatusList } from './credential.ts';
 export { type DocumentKeysDeps, issuerKey, retireIssuerKey, rotateIssuerKey } from './issuers.ts';
 export { documentsRoutes } from './routes.ts';
 export { documentsTrustRoutes, signTrustList, trustAnchorKeys } from './trust-list.ts';
@@ -19,4 +20,13 @@ export function issuerDocumentTypes(country: CountryProfile): Record<string, str
     if (owner) types[owner] = [...(types[owner] ?? []), type];
   }
   return types;
+}
+
+/** Two issuer → document types maps in one (registry documents and e-service outputs). */
+export function mergeIssuers(...maps: Array<Record<string, string[]>>): Record<string, string[]> {
+  const merged: Record<string, string[]> = {};
+  for (const map of maps)
+    for (const [issuer, types] of Object.entries(map))
+      merged[issuer] = [...new Set([...(merged[issuer] ?? []), ...types])];
+  return merged;
 }

@@ -6,6 +6,7 @@ import { requireCitizenInApp } from '../identity/index.ts';
 import { onRequest, type RequestableType } from './claims.ts';
 import {
   type DocumentsDeps,
+  issueApplicationDocument,
   issueDocument,
   listMyDocuments,
   revokeDocument,
@@ -21,6 +22,14 @@ const DocumentInfo = Type.Object({
   expiresAt: Type.String(),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
   revokedReason: Type.Union([Type.String(), Type.Null()]),
+});
+const Issued = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  issuer: Type.String(),
+  credential: Type.String(),
+  issuedAt: Type.String(),
+  expiresAt: Type.String(),
 });
 const Reason = Type.Object(
   { reason: Type.String({ minLength: 3, maxLength: 200 }) },
@@ -61,20 +70,36 @@ export async function documentsRoutes(
           },
           { additionalProperties: false },
         ),
-        response: {
-          201: Type.Object({
-            id: Type.String(),
-            type: Type.String(),
-            issuer: Type.String(),
-            credential: Type.String(),
-            issuedAt: Type.String(),
-            expiresAt: Type.String(),
-          }),
-        },
+        response: { 201: Issued },
       },
     },
     async (request, reply) =>
       reply.code(201).send(await issueDocument(deps, wallet(request), request.body, originOf(request))),
+  );
+
+  app.post(
+    '/me/documents/from-application',
+    {
+      ...auth,
+      schema: {
+        tags: ['me'],
+        summary:
+          'Put the output of one of my completed applications in my wallet (e.g. a criminal record extract)',
+        operationId: 'issueMyApplicationDocument',
+        body: Type.Object(
+          {
+            application: Type.String({ format: 'uuid' }),
+            holderKey: Type.Record(Type.String(), Type.Unknown()),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Issued },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await issueApplicationDocument(deps, wallet(request), request.body, originOf(request))),
   );
 
   app.get(

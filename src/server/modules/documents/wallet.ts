@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import type { CountryProfile } from '../../../shared/countries/index.ts';
-import { documentTypes, vctOf } from '../../../shared/documents/types.ts';
+import { type DocumentType, documentTypes, vctOf } from '../../../shared/documents/types.ts';
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import { conflict, invalidInput, notFound, Problem } from '../../platform/http/problems.ts';
 import { authorize } from '../../platform/policy.ts';
 import type { SigningKey } from '../../platform/signing-keys.ts';
 import { connectAdministration } from '../bridge/index.ts';
+import { completedOutput } from '../eservices/index.ts';
 import { claimsFor, onRequest, type RequestableType, recordKey } from './claims.ts';
 import { issueCredential, signStatusList } from './credential.ts';
 import { type DocumentKeysDeps, issuerKey } from './issuers.ts';
@@ -23,7 +24,7 @@ export interface DocumentsDeps extends DocumentKeysDeps {
 
 export interface IssuedDocument {
   id: string;
-  type: RequestableType;
+  type: DocumentType;
   issuer: string;
   credential: string;
   issuedAt: string;
@@ -107,6 +108,35 @@ export async function issueDocument(
   if (expiresOn && new Date(`${expiresOn}T23:59:59Z`) < expiresAt)
     expiresAt = new Date(`${expiresOn}T23:59:59Z`);
   if (expiresAt <= now) throw conflict('the record has expired: renew it first');
+  return signAndRecord(
+    deps,
+    actor,
+    { id, nin, type: input.type, issuer, claims, holderJwk, source, now, expiresAt },
+    origin,
+  );
+}
+
+/**
+ * The issuer signs the credential bound to the holder key, with a random slot in its status list;
+ * Jokko records who got what and the slot, never the claims.
+ */
+async function signAndRecord(
+  deps: DocumentsDeps,
+  actor: Actor,
+  input: {
+    id: string;
+    nin: string;
+    type: DocumentType;
+    issuer: string;
+    claims: Record<string, unknown>;
+    holderJwk: JsonWebKey;
+    source: string | null;
+    now: Date;
+    expiresAt: Date;
+  },
+  origin?: RequestOrigin,
+): Promise<IssuedDocument> {
+  const { id, issuer, now, expiresAt } = input;
   const key = await issuerKey(deps, issuer);
   const slot = await deps.database.transaction(async (tx) => {
     const allocated = await allocateStatusSlot(tx, issuer);
@@ -115,14 +145,14 @@ export async function issueDocument(
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         id,
-        nin,
+        input.nin,
         input.type,
         issuer,
         key.kid,
         allocated.list,
         allocated.idx,
-        await calculateJwkThumbprint(holderJwk as never),
-        source,
+        await calculateJwkThumbprint(input.holderJwk as never),
+        input.source,
         now,
         expiresAt,
       ],
@@ -134,8 +164,8 @@ export async function issueDocument(
     key,
     type: input.type,
     vct: vctOf(deps.publicUrl, input.type),
-    claims,
-    holderJwk,
+    claims: input.claims,
+    holderJwk: input.holderJwk,
     status: { idx: slot.idx, uri: statusListUri(deps.publicUrl, issuer, slot.list) },
     issuedAt: now,
     expiresAt,
@@ -156,6 +186,71 @@ export async function issueDocument(
     issuedAt: now.toISOString(),
     expiresAt: expiresAt.toISOString(),
   };
+}
+
+/** Documents that are e-service outputs, and their claims from the application's answers. */
+const outputClaims: Partial<
+  Record<DocumentType, (data: Record<string, unknown>, nin: string) => Record<string, unknown>>
+> = {
+  'criminal-record-extract': (d, nin) => ({
+    given_name: d.givenNames,
+    family_name: d.familyName,
+    birthdate: d.birthDate,
+    birth_place: d.birthPlace,
+    nin,
+    // The bulletin n° 3 as approved: no conviction recorded ("néant").
+    convictions: [],
+  }),
+  'birth-certificate-extract': (d, nin) => ({
+    given_name: d.givenNames,
+    family_name: d.familyName,
+    birthdate: d.birthDate,
+    birth_place: d.birthPlace,
+    nin,
+  }),
+};
+
+/**
+ * The output of a completed application into the wallet (a criminal record extract): issued by the
+ * administration that decided, from the answers it approved, valid as long as the output.
+ */
+export async function issueApplicationDocument(
+  deps: DocumentsDeps,
+  actor: Actor,
+  input: { application: string; holderKey: Record<string, unknown> },
+  origin?: RequestOrigin,
+): Promise<IssuedDocument> {
+  authorize(actor, canHoldDocuments, undefined, 'hold documents');
+  const holderJwk = holderKey(input.holderKey);
+  const output = await completedOutput(deps.database, actor.nin!, input.application);
+  if (!output) throw notFound('no completed application of yours with this id');
+  const type = output.documentType as DocumentType | undefined;
+  const claimsOf = type ? outputClaims[type] : undefined;
+  if (!type || !claimsOf) throw conflict('the output of this procedure is not a wallet document');
+  const now = deps.clock();
+  const expiresAt = output.validUntil
+    ? new Date(output.validUntil)
+    : new Date(now.getTime() + documentTypes[type].validityDays * 86_400_000);
+  if (expiresAt <= now) throw conflict('this output has expired: apply again');
+  const claims = Object.fromEntries(
+    Object.entries(claimsOf(output.data, actor.nin!)).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  return signAndRecord(
+    deps,
+    actor,
+    {
+      id: randomUUID(),
+      nin: actor.nin!,
+      type,
+      issuer: output.owner,
+      claims,
+      holderJwk,
+      source: `application:${output.reference}`,
+      now,
+      expiresAt,
+    },
+    origin,
+  );
 }
 
 export async function listMyDocuments(deps: DocumentsDeps, actor: Actor) {

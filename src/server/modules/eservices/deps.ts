@@ -22,6 +22,15 @@ export interface EservicesDeps {
   /** Signs the bridge requests that pre-fill forms. */
   bridgeKey: () => Promise<SigningKey>;
   scanner: AttachmentScanner;
+  /**
+   * Told when an approval changed a registry record (the documents module revokes the wallet
+   * documents made from it); wired in app.ts, so e-services imports no documents code.
+   */
+  onRecordChanged?: (change: {
+    registry: string;
+    record: Record<string, unknown>;
+    reason: string;
+  }) => Promise<unknown>;
 }
 
 /** The EICAR test file is what every antivirus detects: the default scanner knows it alone. */
@@ -40,6 +49,7 @@ export function createEservicesDeps(input: {
   clock: () => Date;
   publicUrl: string;
   scanner?: AttachmentScanner;
+  onRecordChanged?: EservicesDeps['onRecordChanged'];
 }): EservicesDeps {
   const once = <T>(make: () => Promise<T>) => {
     let value: Promise<T> | undefined;

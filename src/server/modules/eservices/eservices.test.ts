@@ -3,12 +3,18 @@ import { Secret, TOTP } from 'otpauth';
 import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
-import { holderKeyPair } from '../../../shared/documents/index.ts';
+import {
+  holderKeyPair,
+  presentCredential,
+  verifyPresentation,
+  verifyTrustList,
+} from '../../../shared/documents/index.ts';
 import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { createAuditLog } from '../audit/index.ts';
 import { publishReferenceServices } from '../bridge/index.ts';
+import { revokeDocumentsOfRecord } from '../documents/index.ts';
 import {
   confirmTotp,
   createAccount,
@@ -390,6 +396,48 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
         jokko: { procedure: criminal, owner: 'MJ-CJ', holder: { nin: people[0]!.nin }, decision: 'approved' },
       },
     });
+    // The extract into the wallet: issued by the central criminal record, verifiable like any document.
+    const wallet = await holderKeyPair();
+    const inWallet = await api('POST', '/me/documents/from-application', tokens[0]!, {
+      application: applicationId,
+      holderKey: wallet.publicJwk,
+    });
+    expect(inWallet.status).toBe(201);
+    expect(inWallet.body).toMatchObject({ type: 'criminal-record-extract', issuer: 'MJ-CJ' });
+    const anchor = (await api('GET', '/documents/trust-anchor', '')).body as { keys: JsonWebKey[] };
+    const trustList = await verifyTrustList(
+      (await api('GET', '/documents/trust-list', '')).bytes.toString('utf8'),
+      anchor.keys,
+      new Date(),
+    );
+    const shown = await presentCredential({
+      credential: inWallet.body.credential,
+      disclose: ['family_name', 'convictions'],
+      holderKey: wallet.privateKey,
+      audience: 'https://employeur.example',
+      nonce: 'n-casier',
+      now: new Date(),
+    });
+    const checkedExtract = await verifyPresentation(shown, {
+      trustList,
+      statusList: async (uri) => (await undiciRequest(uri)).body.text(),
+      now: new Date(),
+      maxAgeSeconds: 300,
+    });
+    expect(checkedExtract).toMatchObject({
+      valid: true,
+      issuer: { identifier: 'MJ-CJ' },
+      claims: { family_name: people[0]!.familyName, convictions: [] },
+    });
+    expect(
+      (
+        await api('POST', '/me/documents/from-application', tokens[1]!, {
+          application: applicationId,
+          holderKey: wallet.publicJwk,
+        })
+      ).status,
+    ).toBe(404);
+
     const [h, p, s] = code.split('.');
     const forged = Buffer.from(p!, 'base64url').toString('utf8').replace(people[0]!.nin, people[1]!.nin);
     const tampered = await api('POST', '/outputs/verify', '', {
@@ -654,12 +702,16 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
 
     // The registry accepts again: the worker's sweep completes it, once.
     await t.db.database.query("UPDATE driving_licences SET status = 'expired' WHERE number = $1", [number]);
+    // The worker's deps, as main.ts builds them.
+    const audit = createAuditLog(t.db.database);
     const deps = createEservicesDeps({
       database: t.db.database,
-      audit: createAuditLog(t.db.database),
+      audit,
       country: getCountryProfile('SN'),
       clock: () => new Date(),
       publicUrl: base,
+      onRecordChanged: (change) =>
+        revokeDocumentsOfRecord({ database: t.db.database, audit, clock: () => new Date() }, change),
     });
     const [first, second] = await Promise.all([
       completeApprovedApplications(deps),

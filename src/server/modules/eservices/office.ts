@@ -3,7 +3,6 @@ import type { RequestOrigin } from '../../platform/actor.ts';
 import type { SqlSession } from '../../platform/db/database.ts';
 import { notFound, Problem } from '../../platform/http/problems.ts';
 import { authorize } from '../../platform/policy.ts';
-import { revokeDocumentsOfRecord } from '../documents/index.ts';
 import { agentRolesOf } from '../identity/index.ts';
 import {
   type ApplicationRow,
@@ -338,7 +337,7 @@ async function tryToComplete(
     results = update.results;
     // Documents made from the changed record (the old licence in a wallet) stop verifying.
     if (update.record && procedure.output.registryUpdate)
-      await revokeDocumentsOfRecord(deps, {
+      await deps.onRecordChanged?.({
         registry: procedure.output.registryUpdate.registry,
         record: update.record,
         reason: `replaced after ${row.reference}`,
@@ -418,4 +417,42 @@ export async function timeline(session: SqlSession, id: string, includeInternal:
     message: r.message,
     internal: r.internal,
   }));
+}
+
+/** A completed application's output, for the wallet: only the applicant's, only once completed. */
+export async function completedOutput(
+  database: EservicesDeps['database'],
+  nin: string,
+  id: string,
+): Promise<
+  | {
+      reference: string;
+      owner: string;
+      documentType: string | undefined;
+      data: Record<string, unknown>;
+      validUntil: string | null;
+    }
+  | undefined
+> {
+  const row = await loadApplication(database, id);
+  if (!row || row.nin !== nin || row.status !== 'completed' || !row.output) return undefined;
+  const procedure = await procedureOf(database, row);
+  return {
+    reference: row.reference,
+    owner: row.owner,
+    documentType: procedure.output.documentType,
+    data: row.data,
+    validUntil: row.output.validUntil,
+  };
+}
+
+/** Which administration issues which wallet documents as procedure outputs (for the trust list). */
+export async function outputIssuers(database: EservicesDeps['database']): Promise<Record<string, string[]>> {
+  const rows = await database.query<{ owner: string; type: string }>(
+    `SELECT DISTINCT owner, definition->'output'->>'documentType' AS type FROM eservices_procedures
+      WHERE definition->'output'->>'documentType' IS NOT NULL`,
+  );
+  const issuers: Record<string, string[]> = {};
+  for (const r of rows) issuers[r.owner] = [...(issuers[r.owner] ?? []), r.type];
+  return issuers;
 }
