@@ -1,10 +1,14 @@
-// The super-app's service worker. The app shell and every built asset are cached at install, so a
-// repeat visit starts without the network; the citizen's own data (profile, records, consents,
-// applications) and the procedures they were read with are cached as they are read, so what was
-// already loaded opens offline. Signing out empties the data cache (the app posts 'sign-out').
-// Nothing else is cached: never a token, an attachment or a signed output (a PDF is saved by the
-// citizen, not kept behind their back).
-const version = 'v2';
+// The service worker of the super-app and of the document verifier (/verify registers it too). The
+// page shell and every built asset are cached at install, so a repeat visit starts without the
+// network (the verifier then checks documents with the lists it keeps); the citizen's own data
+// (profile, records, consents, applications) and the procedures they were read with are cached as
+// they are read, so what was already loaded opens offline. Signing out empties the data cache (the
+// app posts 'sign-out'). Nothing else is cached: never a token, an attachment or a signed output (a
+// PDF is saved by the citizen, not kept behind their back), nor the trust list or a status list
+// (/v1/documents/*): the verifier keeps its own copies with the moment each was fetched, to say how
+// fresh a verdict is and to refuse a list past its expiry; a copy here would answer offline with a
+// date nobody sees.
+const version = 'v3';
 const shellCache = `jokko-shell-${version}`;
 const dataCache = 'jokko-data';
 const offlineData = [
@@ -24,7 +28,7 @@ self.addEventListener('install', (event) => {
     (async () => {
       const cache = await caches.open(shellCache);
       const manifest = await fetch('/asset-manifest.json').then((r) => (r.ok ? r.json() : {}));
-      const assets = new Set(['/app', '/favicon.svg', '/app.webmanifest']);
+      const assets = new Set(['/app', '/favicon.svg', '/app.webmanifest', '/verify.webmanifest']);
       for (const entry of Object.values(manifest)) {
         assets.add(`/${entry.file}`);
         for (const css of entry.css ?? []) assets.add(`/${css}`);
@@ -53,8 +57,10 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
-  // Pages of the app: the network first (fresh shell), the cached shell when offline.
-  if (request.mode === 'navigate' && (url.pathname === '/app' || url.pathname.startsWith('/app/'))) {
+  // Pages of the app and of the verifier: the network first (fresh shell), the cached shell when
+  // offline (every page is the same index.html, kept under '/app').
+  const under = (prefix) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
+  if (request.mode === 'navigate' && (under('/app') || under('/verify'))) {
     if (url.pathname === '/app/callback') return;
     event.respondWith(fetch(request).catch(() => caches.match('/app')));
     return;

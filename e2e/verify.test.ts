@@ -1,0 +1,292 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { decodeJwt } from 'jose';
+import * as client from 'openid-client';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultWebDir } from '../src/server/app.ts';
+import { createAuditLog } from '../src/server/modules/audit/index.ts';
+import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
+import {
+  createAccount,
+  registerClient,
+  runLogin,
+  superAppClientId,
+} from '../src/server/modules/identity/index.ts';
+import { listPeople, type Person, seedDemoCountry } from '../src/server/modules/registries/index.ts';
+import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
+import { getCountryProfile } from '../src/shared/countries/index.ts';
+import { type HolderKeyPair, holderKeyPair, presentCredential } from '../src/shared/documents/index.ts';
+import { hasBrowser, launchBrowser } from './browser.ts';
+import { ensureWebBuild } from './server.ts';
+
+const password = 'Verifier-au-poste-de-Thies-2026';
+const secret = 'a-secret-for-the-test-super-app-client-0123456789';
+/** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/verify.test.ts refreshes the screenshots. */
+const shots = process.env.JOKKO_SCREENSHOTS;
+const shoot = async (page: Page, name: string) => {
+  if (shots) await page.screenshot({ path: join(shots, `${name}.png`) });
+};
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG 2.x A/AA rules on the page as it is; the violations' ids and targets. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run: (
+            c: unknown,
+            o: unknown,
+          ) => Promise<{
+            violations: Array<{ id: string; nodes: Array<{ target: string[] }> }>;
+            passes: unknown[];
+          }>;
+        };
+      }
+    ).axe;
+    return axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'] },
+    });
+  });
+  if (!result.passes.length) throw new Error('axe-core checked nothing');
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** One disclosure of a presentation with its value changed, everything else as presented. */
+function tamperWith(presentation: string, claim: string, value: unknown): string {
+  const parts = presentation.split('~');
+  const index = parts.findIndex((part, i) => {
+    if (i === 0 || i === parts.length - 1 || !part) return false;
+    return JSON.parse(Buffer.from(part, 'base64url').toString())[1] === claim;
+  });
+  if (index < 0) throw new Error(`no disclosure of ${claim}`);
+  const [salt, name] = JSON.parse(Buffer.from(parts[index]!, 'base64url').toString());
+  parts[index] = Buffer.from(JSON.stringify([salt, name, value])).toString('base64url');
+  return parts.join('~');
+}
+
+/**
+ * The document verifier in Chromium on the real server: a national ID issued to a wallet key (in
+ * Node, as the wallet does in the browser), presented as the QR's link, verified in the page; then
+ * with the network cut, fresh presentations still verify from the kept lists and the forged ones
+ * are refused with their reason in words; back online, a revoked document is refused. axe-core on
+ * every verdict.
+ */
+describe.skipIf(!hasBrowser())('the document verifier (/verify) in Chromium, offline once loaded', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let citizen: Person;
+  let token: string;
+
+  beforeAll(async () => {
+    await ensureWebBuild();
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    t = await createTestApp('pglite', { PUBLIC_URL: base }, { webDir: defaultWebDir });
+    const database = t.db.database;
+    const country = getCountryProfile('SN');
+    const audit = createAuditLog(database);
+    await seedDemoCountry(database, { profile: country, people: 30, seed: 'verify-e2e' });
+    await t.app.listen({ host: '127.0.0.1', port });
+    await publishReferenceServices(database, audit, {
+      instance: 'SN',
+      registriesUrl: `${base}/v1/registries`,
+    });
+    citizen = (
+      await listPeople({ database, audit, country }, { kind: 'system', id: 't', roles: ['*'] }, { limit: 30 })
+    ).people.find((p) => !p.deathDate && p.birthDate < '2000-01-01')!;
+    await createAccount(database, citizen.nin, password);
+    await registerClient(database, {
+      client_id: superAppClientId,
+      client_secret: secret,
+      client_name: 'Jokko',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: ['https://app.jokko.example/cb'],
+    });
+    const rp = await client.discovery(new URL(`${base}/oidc`), superAppClientId, secret, undefined, {
+      execute: [client.allowInsecureRequests],
+    });
+    const outcome = await runLogin(rp, {
+      scope: 'openid',
+      redirectUri: 'https://app.jokko.example/cb',
+      nin: citizen.nin,
+      password,
+    });
+    if (outcome.kind !== 'callback') throw new Error(`login stopped: ${outcome.status}`);
+    token = (
+      await client.authorizationCodeGrant(rp, outcome.callback, {
+        pkceCodeVerifier: outcome.verifier,
+        expectedState: outcome.state,
+      })
+    ).access_token;
+    browser = await launchBrowser();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.dispose();
+  });
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: res.status === 204 ? undefined : await res.json() };
+  };
+
+  it('verifies a presented national ID in the page, offline from the kept lists, refuses forgeries in words, and a revoked document once online', async () => {
+    const wallet = await holderKeyPair();
+    const issued = await api('POST', '/me/documents', { type: 'national-id', holderKey: wallet.publicJwk });
+    expect(issued.status).toBe(201);
+    const present = (options: { key?: HolderKeyPair; now?: Date; audience?: string } = {}) =>
+      presentCredential({
+        credential: issued.body.credential,
+        disclose: ['given_name', 'family_name', 'birthdate', 'age_equal_or_over.18'],
+        holderKey: (options.key ?? wallet).privateKey,
+        audience: options.audience ?? 'jokko-verifier',
+        nonce: crypto.randomUUID(),
+        now: options.now ?? new Date(),
+      });
+    const trustList = decodeJwt(await (await fetch(`${base}/v1/documents/trust-list`)).text()) as {
+      issuers: Array<{ identifier: string; name: string }>;
+    };
+    const daf = trustList.issuers.find((i) => i.identifier === 'DAF')!;
+
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR' });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const violations: Record<string, string[]> = {};
+    /** A full load of the QR's link, as a phone's camera app opens it. */
+    const open = async (presentation: string) => {
+      await page.goto('about:blank');
+      await page.goto(`${base}/verify#${presentation}`);
+    };
+    const verdict = (word: 'Valide' | 'Non valide' | 'Vérification impossible') =>
+      page.getByRole('heading', { name: word, exact: true, level: 2 }).waitFor();
+
+    // A first visit online: the anchor is pinned, the trust list kept, the service worker installed.
+    await page.goto(`${base}/verify`);
+    await page
+      .getByText('Ce téléphone garde la liste des administrations de confiance, mise à jour à l’instant.')
+      .waitFor();
+    await page.waitForFunction(async () => {
+      await navigator.serviceWorker.ready;
+      return navigator.serviceWorker.controller !== null;
+    });
+    expect(
+      await page.evaluate(() => document.querySelector('link[rel="manifest"]')?.getAttribute('href')),
+    ).toBe('/verify.webmanifest');
+    violations.empty = await accessibilityViolations(page);
+
+    // The QR's link: valid, with the holder's claims, the administration, fresh lists.
+    await open(await present());
+    await verdict('Valide');
+    const section = page.locator('.verdict.valid');
+    const text = await section.innerText();
+    expect(text).toContain("Carte nationale d'identité");
+    expect(text).toContain(`${daf.name} (DAF)`);
+    expect(text).toContain(citizen.familyName);
+    expect(text).toContain(citizen.givenNames);
+    const birthdate = new Intl.DateTimeFormat('fr-SN', { dateStyle: 'long', timeZone: 'UTC' }).format(
+      new Date(citizen.birthDate),
+    );
+    expect(await section.locator('.row', { hasText: 'Date de naissance' }).locator('dd').innerText()).toBe(
+      birthdate,
+    );
+    expect(await section.locator('.row', { hasText: 'Âge : 18 ans ou plus' }).locator('dd').innerText()).toBe(
+      'Oui',
+    );
+    expect(text).toContain('Liste des documents révoqués de DAF mise à jour à l’instant.');
+    // The verdict has the focus, and the citizen's claims left the address bar (and the history).
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe('verdict-region');
+    expect(page.url()).toBe(`${base}/verify`);
+    violations.valid = await accessibilityViolations(page);
+    await shoot(page, 'verify-document-valid');
+
+    // The network cut: the page loads from the service worker, a fresh presentation verifies from
+    // the kept trust list and status list.
+    await context.setOffline(true);
+    await open(await present());
+    await verdict('Valide');
+    expect(
+      await page.evaluate(() =>
+        fetch('/v1/documents/trust-anchor', { cache: 'no-store' }).then(
+          () => 'reached',
+          () => 'unreachable',
+        ),
+      ),
+    ).toBe('unreachable');
+    expect(await page.locator('.verdict.valid').innerText()).toContain(citizen.familyName);
+
+    // A disclosure changed after issuance.
+    await open(tamperWith(await present(), 'family_name', 'Diop-Falsifié'));
+    await verdict('Non valide');
+    await page
+      .getByText('Une des informations montrées a été modifiée ou ajoutée après la délivrance du document.')
+      .waitFor();
+    violations.tampered = await accessibilityViolations(page);
+
+    // The credential presented with another phone's key (a copied credential).
+    await open(await present({ key: await holderKeyPair() }));
+    await verdict('Non valide');
+    await page
+      .getByText('Le code n’a pas été produit par le téléphone auquel le document a été délivré', {
+        exact: false,
+      })
+      .waitFor();
+
+    // A presentation made for a bank cannot be replayed at the counter.
+    await open(await present({ audience: 'https://bank.example' }));
+    await verdict('Non valide');
+    await page.getByText('code destiné à un autre vérificateur', { exact: false }).waitFor();
+
+    // A QR code made ten minutes ago.
+    await open(await present({ now: new Date(Date.now() - 10 * 60_000) }));
+    await verdict('Non valide');
+    await page.getByText('Le code n’est plus d’actualité', { exact: false }).waitFor();
+    violations.expired = await accessibilityViolations(page);
+
+    // A pasted link verifies too; a pasted text that is no document says so.
+    await page.getByLabel('Lien ou code du document').fill('bonjour');
+    await page.getByRole('button', { name: 'Vérifier', exact: true }).click();
+    await verdict('Non valide');
+    await page.getByText('Le code est incomplet ou abîmé', { exact: false }).waitFor();
+    await page.getByLabel('Lien ou code du document').fill(`${base}/verify#${await present()}`);
+    await page.getByRole('button', { name: 'Vérifier', exact: true }).click();
+    await verdict('Valide');
+
+    // A phone that lost its kept lists, offline: no verdict on the document, and it says why.
+    await page.evaluate(() => localStorage.clear());
+    await open(await present());
+    await verdict('Vérification impossible');
+    await page
+      .getByText('Ce téléphone n’a pas encore la liste des administrations de confiance.', { exact: false })
+      .waitFor();
+    violations.cannotCheck = await accessibilityViolations(page);
+
+    // Back online, the holder revokes the document (a lost phone): the fresh status list says so.
+    await context.setOffline(false);
+    const revoked = await api('POST', `/me/documents/${issued.body.id}/revoke`, { reason: 'phone lost' });
+    expect(revoked.status).toBe(204);
+    await open(await present());
+    await verdict('Non valide');
+    await page.getByText('Il a été révoqué : perdu, remplacé ou retiré par l’administration.').waitFor();
+    expect(await page.locator('.verdict.invalid').innerText()).toContain(
+      'Liste des documents révoqués de DAF mise à jour à l’instant.',
+    );
+    violations.revoked = await accessibilityViolations(page);
+    await shoot(page, 'verify-document-revoked');
+
+    for (const [screen, found] of Object.entries(violations)) expect(found, screen).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
+});
