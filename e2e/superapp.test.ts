@@ -208,7 +208,9 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await shoot(page, 'data');
     violations.data = await accessibilityViolations(page);
 
-    await tab('Accords').click();
+    // The consents are part of "My data" (the wallet took their tab).
+    await tab('Mes données').click();
+    await page.getByRole('link', { name: /^Mes accords/ }).click();
     await page.getByRole('heading', { name: 'Baobab Crédit (fictif) demande à lire vos données' }).waitFor();
     expect(await page.getByText('Situation fiscale (DGID)').count()).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Accepter' }).click();
@@ -272,9 +274,21 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
 
     // 200% zoom (WCAG 1.4.4 and 1.4.10): the same screens at half the width scroll only vertically.
     await page.setViewportSize({ width: 180, height: 370 });
-    for (const name of ['Home', 'Services', 'My data', 'Tracker', 'Consents', 'Inbox', 'Settings']) {
+    for (const name of [
+      'Home',
+      'Wallet',
+      'Services',
+      'My data',
+      'Tracker',
+      'Consents',
+      'Inbox',
+      'Settings',
+    ]) {
       if (name === 'Tracker') await page.getByRole('link', { name: /^Who read my data/ }).click();
-      else await tab(name).click();
+      else if (name === 'Consents') {
+        await tab('My data').click();
+        await page.getByRole('link', { name: /^My consents/ }).click();
+      } else await tab(name).click();
       await page.getByRole('heading', { level: 1 }).first().waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 1)

@@ -8,6 +8,7 @@ import './app.css';
 // Each screen is its own chunk, loaded when first opened.
 const screens: Record<Route, ReturnType<typeof lazy>> = {
   '': lazy(() => import('./screens/Home.tsx')),
+  documents: lazy(() => import('./screens/Documents.tsx')),
   services: lazy(() => import('./screens/Services.tsx')),
   data: lazy(() => import('./screens/MyData.tsx')),
   consents: lazy(() => import('./screens/Consents.tsx')),
@@ -16,12 +17,13 @@ const screens: Record<Route, ReturnType<typeof lazy>> = {
   settings: lazy(() => import('./screens/Settings.tsx')),
 };
 const Application = lazy(() => import('./screens/Application.tsx'));
-// Six tabs fit a 360 px phone; the data tracker is part of "My data" (linked from it and from home).
+// Six tabs fit a 360 px phone. "My data" holds who read it (the tracker) and who may read it (the
+// consents): both are linked from it and from home, and a pending request is on home and in the inbox.
 const nav: Array<{ route: Route; key: string; icon: string; also?: Route[] }> = [
   { route: '', key: 'home', icon: '⌂' },
+  { route: 'documents', key: 'documents', icon: '▣' },
   { route: 'services', key: 'services', icon: '▤' },
-  { route: 'data', key: 'data', icon: '☰', also: ['tracker'] },
-  { route: 'consents', key: 'consents', icon: '✓' },
+  { route: 'data', key: 'data', icon: '☰', also: ['tracker', 'consents'] },
   { route: 'inbox', key: 'inbox', icon: '✉' },
   { route: 'settings', key: 'settings', icon: '⚙' },
 ];

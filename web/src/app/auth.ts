@@ -10,8 +10,12 @@ const session = createSession({
   basePath: '/app',
   storagePrefix: 'jokko',
   acrValues: 'substantial low',
-  // The data kept for offline use goes with the session.
-  onSignOut: () => navigator.serviceWorker?.controller?.postMessage('sign-out'),
+  // The data kept for offline use goes with the session; the wallet stays on the phone but shows
+  // no one's documents until someone signs in again.
+  onSignOut: async () => {
+    navigator.serviceWorker?.controller?.postMessage('sign-out');
+    await import('./wallet/store.ts').then((w) => w.setWalletOwner(undefined));
+  },
 });
 
 export type { CallbackOutcome };

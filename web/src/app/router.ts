@@ -1,10 +1,19 @@
 import { useEffect, useState } from 'react';
 
 /** The super-app's few routes, in the path after /app. */
-export const routes = ['', 'services', 'data', 'consents', 'tracker', 'inbox', 'settings'] as const;
+export const routes = [
+  '',
+  'documents',
+  'services',
+  'data',
+  'consents',
+  'tracker',
+  'inbox',
+  'settings',
+] as const;
 export type Route = (typeof routes)[number];
-/** A route, or a route with one item under it (an application: `services/<uuid>`). */
-export type Path = Route | `services/${string}`;
+/** A route, or a route with one item under it (an application `services/<uuid>`, a document `documents/<uuid>`). */
+export type Path = Route | `services/${string}` | `documents/${string}`;
 
 export interface Location {
   route: Route;
@@ -18,8 +27,9 @@ const current = (): Location => {
   const path = location.pathname.replace(/^\/app\/?/, '').replace(/\/$/, '');
   if ((routes as readonly string[]).includes(path)) return { route: path as Route };
   const [route, item, ...rest] = path.split('/');
-  // Only an application has an item, and only a well-formed id is one; anything else is home.
-  if (route === 'services' && item && uuid.test(item) && !rest.length) return { route, item };
+  // Only an application or a document has an item, and only a well-formed id is one; anything else is home.
+  if ((route === 'services' || route === 'documents') && item && uuid.test(item) && !rest.length)
+    return { route, item };
   return { route: '' };
 };
 

@@ -16,7 +16,7 @@ export interface SessionOptions {
   /** `acr_values` sent with every sign-in (an ordered preference). */
   acrValues: string;
   /** Called on sign-out before leaving for the provider (e.g. drop the offline cache). */
-  onSignOut?: () => void;
+  onSignOut?: () => unknown;
 }
 
 export type CallbackOutcome = { ok: true; returnTo: string } | { ok: false; error: string };
@@ -118,12 +118,13 @@ export function createSession(opts: SessionOptions) {
       localStorage.getItem(returningKey) === '1' && sessionStorage.getItem(silentKey) !== '1',
 
     /** Ends the identity session too (end_session), then comes back to the app signed out. */
-    signOut(): void {
+    async signOut(): Promise<void> {
       const hint = idToken;
       accessToken = undefined;
       idToken = undefined;
       localStorage.removeItem(returningKey);
-      opts.onSignOut?.();
+      // What the app forgets on sign-out is forgotten before the page leaves.
+      await Promise.resolve(opts.onSignOut?.()).catch(() => undefined);
       sessionStorage.setItem(silentKey, '1');
       const query = new URLSearchParams({
         client_id: opts.clientId,

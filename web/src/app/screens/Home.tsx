@@ -49,7 +49,7 @@ export default function Home() {
         )}
       </section>
       <ul className="shortcuts">
-        {(['services', 'data', 'consents', 'tracker'] as const).map((route) => (
+        {(['documents', 'services', 'data', 'consents', 'tracker'] as const).map((route) => (
           <li key={route}>
             <a
               href={`/app/${route}`}

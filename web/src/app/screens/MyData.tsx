@@ -54,17 +54,28 @@ export default function MyData() {
     <>
       <h1>{t('superapp.data.title')}</h1>
       <p>{t('superapp.data.intro')}</p>
-      <a
-        href="/app/tracker"
-        className="card shortcut"
-        onClick={(e) => {
-          e.preventDefault();
-          navigate('tracker');
-        }}
-      >
-        <strong>{t('superapp.tracker.title')}</strong>
-        <span>{t('superapp.home.trackerHint')}</span>
-      </a>
+      <ul className="shortcuts">
+        {(
+          [
+            ['tracker', 'superapp.tracker.title', 'superapp.home.trackerHint'],
+            ['consents', 'superapp.consents.title', 'superapp.home.consentsHint'],
+          ] as const
+        ).map(([route, title, hint]) => (
+          <li key={route}>
+            <a
+              href={`/app/${route}`}
+              className="card shortcut"
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(route);
+              }}
+            >
+              <strong>{t(title)}</strong>
+              <span>{t(hint)}</span>
+            </a>
+          </li>
+        ))}
+      </ul>
       {me.error && <ProblemAlert error={me.error} />}
       {me.loading && !p && <p aria-live="polite">{t('superapp.loading')}</p>}
       {p && (
