@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWebDir } from '../src/server/app.ts';
 import { createAuditLog } from '../src/server/modules/audit/index.ts';
 import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
+import { readQrFromPdf } from '../src/server/modules/eservices/index.ts';
 import { createAccount } from '../src/server/modules/identity/index.ts';
 import { getPerson, listPeople, seedDemoCountry } from '../src/server/modules/registries/index.ts';
 import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
@@ -268,6 +269,19 @@ describe.skipIf(!hasBrowser())('the wallet in the super-app', () => {
     await tab('Documents').click();
     await card.click();
 
+    // The same document on paper: the PDF's QR opens the verifier, which says "paper copy".
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Télécharger sur papier (PDF)' }).click(),
+    ]);
+    const pdf = new Uint8Array(readFileSync((await download.path())!));
+    const paperLink = await readQrFromPdf(pdf);
+    expect(paperLink.startsWith(`${base}/verify#`)).toBe(true);
+    const verifier = await context.newPage();
+    await verifier.goto(paperLink);
+    await verifier.getByText('Copie papier : le document est authentique').waitFor();
+    await verifier.close();
+
     // Back online (signed in again silently): removed from the phone and revoked on the server.
     await page.reload();
     await page.getByRole('heading', { name: idCard, level: 1 }).waitFor();
@@ -279,7 +293,7 @@ describe.skipIf(!hasBrowser())('the wallet in the super-app', () => {
     await page.getByRole('button', { name: `Ajouter : ${idCard}` }).waitFor();
     expect(await verify(presentation)).toMatchObject({ valid: false, reason: 'revoked' });
     const [row] = await t.db.database.query<{ revoked_reason: string }>(
-      'SELECT revoked_reason FROM documents_credentials',
+      'SELECT revoked_reason FROM documents_credentials WHERE revoked_at IS NOT NULL',
     );
     expect(row?.revoked_reason).toBe('removed from the phone by its holder');
 

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Secret, TOTP } from 'otpauth';
 import { getCountryProfile } from '../shared/countries/index.ts';
-import { verifyPresentation, verifyTrustList } from '../shared/documents/index.ts';
+import { verifyCredential, verifyPresentation, verifyTrustList } from '../shared/documents/index.ts';
 import {
   type Config,
   ConfigError,
@@ -415,13 +415,18 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
         : (JSON.parse(await get(`${base}/v1/documents/trust-anchor`)) as { keys: JsonWebKey[] });
       const now = new Date();
       const trustList = await verifyTrustList(await get(`${base}/v1/documents/trust-list`), anchor.keys, now);
-      const result = await verifyPresentation(presentation, {
-        trustList,
-        statusList: get,
-        now,
-        maxAgeSeconds: Number(o.maxAge),
-      });
+      // A paper copy's QR holds the credential itself (ending with "~"): no key binding to check.
+      const paper = presentation.endsWith('~');
+      const result = paper
+        ? await verifyCredential(presentation, { trustList, statusList: get, now })
+        : await verifyPresentation(presentation, {
+            trustList,
+            statusList: get,
+            now,
+            maxAgeSeconds: Number(o.maxAge),
+          });
       if (!result.valid) throw new CliFailure(`NOT VALID (${result.reason}): ${result.detail}`);
+      if (paper) out("PAPER COPY: genuine, but paper can be copied: check the holder's identity.");
       out(
         `VALID: ${result.documentType ?? result.type}, issued by ${result.issuer.name} (${result.issuer.identifier}), until ${result.expiresAt.toISOString().slice(0, 10)}`,
       );

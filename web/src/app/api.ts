@@ -78,8 +78,15 @@ export const upload = <T>(path: string, file: File): Promise<T> =>
   });
 
 /** A file from the API (e.g. the CSV export), downloaded through the browser. */
-export async function download(path: string, filename: string): Promise<void> {
-  const res = await fetch(`/v1${path}`, { headers: { authorization: `Bearer ${token() ?? ''}` } });
+export async function download(path: string, filename: string, body?: unknown): Promise<void> {
+  const res = await fetch(`/v1${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: {
+      authorization: `Bearer ${token() ?? ''}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   if (!res.ok) throw await problemOf(res);
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');

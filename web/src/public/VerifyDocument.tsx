@@ -177,6 +177,7 @@ export default function VerifyDocument() {
           {t('document.valid')}
         </h2>
         <p className="reason">{t('document.validIntro')}</p>
+        {outcome.paper && <p className="paper-notice">{t('document.paper')}</p>}
         <dl className="claims">
           <div className="row">
             <dt>{t('document.type')}</dt>

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
 import { requireCitizenInApp } from '../identity/index.ts';
 import { onRequest, type RequestableType } from './claims.ts';
+import { paperDocument } from './paper.ts';
 import {
   type DocumentsDeps,
   issueApplicationDocument,
@@ -100,6 +101,51 @@ export async function documentsRoutes(
       reply
         .code(201)
         .send(await issueApplicationDocument(deps, wallet(request), request.body, originOf(request))),
+  );
+
+  app.post(
+    '/me/documents/paper',
+    {
+      ...auth,
+      schema: {
+        tags: ['me'],
+        summary:
+          "One of my documents on paper: a PDF whose QR verifies like the wallet's (as a paper copy: check the holder's identity)",
+        operationId: 'paperMyDocument',
+        body: Type.Object(
+          {
+            type: Type.Union([
+              Type.Literal('national-id'),
+              Type.Literal('residence-certificate'),
+              Type.Literal('driving-licence'),
+              Type.Literal('vehicle-registration'),
+              Type.Literal('diploma'),
+            ]),
+            source: Type.Optional(Type.String({ maxLength: 60 })),
+            language: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}$' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: {
+            description: 'The PDF',
+            content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { pdf, id } = await paperDocument(
+        deps,
+        wallet(request),
+        { ...request.body, language: request.body.language ?? deps.country.languages.default },
+        originOf(request),
+      );
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${request.body.type}-${id.slice(0, 8)}.pdf"`)
+        .send(Buffer.from(pdf) as never);
+    },
   );
 
   app.get(

@@ -8,6 +8,7 @@ import {
   holderKeyPair,
   presentCredential,
   type TrustList,
+  verifyCredential,
   verifyPresentation,
   verifyTrustList,
 } from '../../../shared/documents/index.ts';
@@ -16,6 +17,7 @@ import { problemType } from '../../platform/http/problems.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { createAuditLog } from '../audit/index.ts';
 import { publishReferenceServices } from '../bridge/index.ts';
+import { readQrFromPdf } from '../eservices/index.ts';
 import { createAccount, registerClient, runLogin, superAppClientId } from '../identity/index.ts';
 import { listPeople, type Person, seedDemoCountry } from '../registries/index.ts';
 
@@ -266,6 +268,36 @@ describe.each(testEngines())(
       });
       expect(none.status).toBe(404);
       expect(none.body.type).toBe(problemType('not-found'));
+    });
+
+    it("prints a document on paper: the PDF's QR verifies as a paper copy, in a browser-free check and from the CLI", async () => {
+      const res = await undiciRequest(`${base}/v1/me/documents/paper`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[1]}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'driving-licence', language: 'wo' }),
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/pdf');
+      const pdf = new Uint8Array(await res.body.arrayBuffer());
+      const url = await readQrFromPdf(pdf);
+      expect(url.startsWith(`${base}/verify#`)).toBe(true);
+      const credential = url.slice(url.indexOf('#') + 1);
+      expect(credential.endsWith('~')).toBe(true);
+      const { trustList, statusList } = await verifierCache();
+      const checked = await verifyCredential(credential, { trustList, statusList, now: new Date() });
+      expect(checked).toMatchObject({
+        valid: true,
+        issuer: { identifier: 'DTTR' },
+        documentType: 'driving-licence',
+      });
+      expect((checked as { claims: Record<string, unknown> }).claims).toMatchObject({ nin: people[1]!.nin });
+      // Nobody can present it as a wallet would: its key was thrown away.
+      expect(
+        await verifyPresentation(credential, { trustList, statusList, now: new Date(), maxAgeSeconds: 300 }),
+      ).toMatchObject({
+        valid: false,
+        reason: 'holder-binding',
+      });
     });
 
     it('publishes status lists and the trust list publicly, cacheable, and refuses what is not a citizen in the app', async () => {

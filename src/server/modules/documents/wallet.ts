@@ -65,8 +65,19 @@ export async function issueDocument(
   origin?: RequestOrigin,
 ): Promise<IssuedDocument> {
   authorize(actor, canHoldDocuments, undefined, 'hold documents');
-  const nin = actor.nin!;
   const holderJwk = holderKey(input.holderKey);
+  const prepared = await documentFromRegistry(deps, actor, input);
+  return signAndRecord(deps, actor, { ...prepared, holderJwk }, origin);
+}
+
+/** The claims of a document from the registries, read through the bridge by its issuer. */
+export async function documentFromRegistry(
+  deps: DocumentsDeps,
+  actor: Actor,
+  input: { type: RequestableType; source?: string },
+) {
+  authorize(actor, canHoldDocuments, undefined, 'hold documents');
+  const nin = actor.nin!;
   const { registry, records } = onRequest[input.type];
   const issuer = await ownerOf(deps, registry);
   const id = randomUUID();
@@ -108,19 +119,14 @@ export async function issueDocument(
   if (expiresOn && new Date(`${expiresOn}T23:59:59Z`) < expiresAt)
     expiresAt = new Date(`${expiresOn}T23:59:59Z`);
   if (expiresAt <= now) throw conflict('the record has expired: renew it first');
-  return signAndRecord(
-    deps,
-    actor,
-    { id, nin, type: input.type, issuer, claims, holderJwk, source, now, expiresAt },
-    origin,
-  );
+  return { id, nin, type: input.type as DocumentType, issuer, claims, source, now, expiresAt };
 }
 
 /**
  * The issuer signs the credential bound to the holder key, with a random slot in its status list;
  * Jokko records who got what and the slot, never the claims.
  */
-async function signAndRecord(
+export async function signAndRecord(
   deps: DocumentsDeps,
   actor: Actor,
   input: {

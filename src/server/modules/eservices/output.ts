@@ -12,7 +12,8 @@ import {
 } from './output-code.ts';
 import { renderOutputPdf } from './output-pdf.ts';
 
-const labels: Record<string, Parameters<typeof renderOutputPdf>[0]['labels']> = {
+/** The PDFs' captions per language (decision letters here, paper copies of documents too). */
+export const pdfLabels: Record<string, Parameters<typeof renderOutputPdf>[0]['labels']> = {
   fr: {
     reference: 'Référence',
     applicant: 'Demandeur',
@@ -132,7 +133,7 @@ export async function renderApplicationPdf(deps: EservicesDeps, row: Application
     statement: output.statement,
     issuedAt: new Date(output.issuedAt),
     ...(output.validUntil ? { validUntil: new Date(output.validUntil) } : {}),
-    labels: labels[output.language] ?? labels.fr!,
+    labels: pdfLabels[output.language] ?? pdfLabels.fr!,
     verificationUrl: verificationUrl(deps.publicUrl, output.code),
     timeZone: deps.country.timeZone,
   });

@@ -7,6 +7,7 @@ import {
   type DocumentType,
   documentTypes,
 } from '../../../../src/shared/documents/types.ts';
+import { download } from '../api.ts';
 import { formatDate } from '../format.ts';
 import { ProblemAlert } from '../Problem.tsx';
 import { navigate } from '../router.ts';
@@ -117,6 +118,14 @@ function Held({ doc, decoded, back }: { doc: WalletDocument; decoded: DecodedCre
         <h2 id="doc-claims">{t('superapp.wallet.details')}</h2>
         <Claims type={doc.type} claims={decoded.claims} />
       </section>
+      {state === 'valid' &&
+        [
+          'national-id',
+          'residence-certificate',
+          'driving-licence',
+          'vehicle-registration',
+          'diploma',
+        ].includes(doc.type) && <Paper doc={doc} />}
       <Remove doc={doc} />
     </>
   );
@@ -369,6 +378,38 @@ function Show({ doc, claims }: { doc: WalletDocument; claims: Record<string, unk
         onClick={() => void present()}
       >
         {t('superapp.wallet.show.button')}
+      </button>
+    </section>
+  );
+}
+
+/** The same document on paper: a PDF with a QR that verifies as a paper copy. */
+function Paper({ doc }: { doc: WalletDocument }) {
+  const { t, i18n } = useTranslation();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  const print = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await download('/me/documents/paper', `${doc.type}.pdf`, { type: doc.type, language: i18n.language });
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="wallet-paper">
+      <p className="hint">{t('superapp.wallet.paper.hint')}</p>
+      {error && <ProblemAlert error={error} />}
+      <button
+        type="button"
+        className="secondary"
+        disabled={busy || !navigator.onLine}
+        onClick={() => void print()}
+      >
+        {t('superapp.wallet.paper.button')}
       </button>
     </section>
   );

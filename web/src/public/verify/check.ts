@@ -1,5 +1,9 @@
 import { decodeJwt } from 'jose';
-import { type VerificationResult, verifyPresentation } from '../../../../src/shared/documents/index.ts';
+import {
+  type VerificationResult,
+  verifyCredential,
+  verifyPresentation,
+} from '../../../../src/shared/documents/index.ts';
 import {
   currentTrustList,
   type StatusUse,
@@ -12,7 +16,14 @@ import {
 export const maxAgeSeconds = 300;
 
 export type Outcome =
-  | { kind: 'result'; result: VerificationResult; trustListFetchedAt?: Date; status?: StatusUse }
+  | {
+      kind: 'result';
+      result: VerificationResult;
+      trustListFetchedAt?: Date;
+      status?: StatusUse;
+      /** A paper copy (a credential without key binding, from a PDF): the holder's identity is to be checked. */
+      paper?: boolean;
+    }
   /** No verdict on the document: this phone has no valid trust list to check it with. */
   | { kind: 'cannot-check'; problem: TrustProblem };
 
@@ -55,22 +66,33 @@ export async function checkPresentation(text: string, origin: string, now = new 
   // Not an SD-JWT at all: no need of the trust list to say so.
   if (!/^[\w.~-]+$/.test(presentation) || !presentation.includes('~'))
     return { kind: 'result', result: { valid: false, reason: 'malformed', detail: 'not an SD-JWT' } };
+  // A paper copy's QR holds the credential itself (it ends with "~"): no key binding to check.
+  const paper = presentation.endsWith('~');
   const accepted = acceptedAudiences(origin);
   const audience = audienceOf(presentation);
   const expectedAudience = accepted.find((a) => a === audience) ?? accepted[0];
   const run = async (maxAgeMs?: number): Promise<Outcome> => {
     const trust = await currentTrustList(now, maxAgeMs);
     let status: StatusUse | undefined;
-    const result = await verifyPresentation(presentation, {
-      trustList: trust.trustList,
-      statusList: statusListSource((use) => {
-        status = use;
-      }),
-      now,
-      maxAgeSeconds,
-      expectedAudience,
+    const statusList = statusListSource((use) => {
+      status = use;
     });
-    return { kind: 'result', result, trustListFetchedAt: trust.fetchedAt, status };
+    const result = paper
+      ? await verifyCredential(presentation, { trustList: trust.trustList, statusList, now })
+      : await verifyPresentation(presentation, {
+          trustList: trust.trustList,
+          statusList,
+          now,
+          maxAgeSeconds,
+          expectedAudience,
+        });
+    return {
+      kind: 'result',
+      result,
+      trustListFetchedAt: trust.fetchedAt,
+      status,
+      ...(paper ? { paper } : {}),
+    };
   };
   try {
     const outcome = await run();
