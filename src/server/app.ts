@@ -22,7 +22,7 @@ import {
   loadConsentKey,
 } from './modules/consent/index.ts';
 import {
-  type DocumentsDeps,
+  createDocumentsDeps,
   documentsRoutes,
   documentsTrustRoutes,
   issuerDocumentTypes,
@@ -59,7 +59,6 @@ import { createKmsFromConfig } from './platform/kms.ts';
 import { loggerOptions } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
-import { loadSigningKey } from './platform/signing-keys.ts';
 
 export interface BuildAppOptions {
   config: Config;
@@ -355,20 +354,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await loadRepositoryProcedures(eservices);
   await app.register(eservicesRoutes, { prefix: '/v1', deps: eservices });
-  let documentsBridgeKey: ReturnType<typeof loadSigningKey> | undefined;
-  const documents: DocumentsDeps = {
+  const documents = createDocumentsDeps({
     database,
     audit: ctx.audit,
     clock,
     kms: createKmsFromConfig(config.kms),
     country: ctx.country,
     publicUrl: config.publicUrl,
-    bridgeUrl: config.publicUrl,
-    bridgeKey: () => {
-      documentsBridgeKey ??= loadSigningKey(database, 'documents_bridge_keys', 'documents', clock());
-      return documentsBridgeKey;
-    },
-  };
+  });
   await app.register(documentsRoutes, { prefix: '/v1', deps: documents });
   await app.register(documentsTrustRoutes, {
     prefix: '/v1',

@@ -14,7 +14,11 @@ import {
 import { createAuditLog } from './modules/audit/index.ts';
 import { loadBridgeKey, startEventDelivery } from './modules/bridge/index.ts';
 import { remindExpiringConsents } from './modules/consent/index.ts';
-import { revokeDocumentsOfRecord } from './modules/documents/index.ts';
+import {
+  createDocumentsDeps,
+  reconcileDocuments,
+  revokeDocumentsOfRecord,
+} from './modules/documents/index.ts';
 import { completeApprovedApplications, createEservicesDeps } from './modules/eservices/index.ts';
 import {
   createLoggingEmailSender,
@@ -27,6 +31,7 @@ import { createProgressBar, isSeeded, seedDemoCountry } from './modules/registri
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { openConfiguredDatabase } from './platform/db/open.ts';
+import { createKmsFromConfig } from './platform/kms.ts';
 import { loggerOptions } from './platform/logger.ts';
 
 export interface RunningPlatform {
@@ -136,6 +141,24 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
             );
           }, 60_000);
     completions?.unref();
+    // Documents follow their registries: a batch re-checked every five minutes, revoked when the
+    // record changed (a death, a suspended licence, a vehicle sold).
+    const documentChecks =
+      config.role === 'api'
+        ? undefined
+        : setInterval(() => {
+            reconcileDocuments(
+              createDocumentsDeps({
+                database,
+                audit: createAuditLog(database),
+                clock: () => new Date(),
+                kms: createKmsFromConfig(config.kms),
+                country: getCountryProfile(config.country),
+                publicUrl: config.publicUrl,
+              }),
+            ).catch((err: unknown) => process.stderr.write(`document checks: ${(err as Error).message}\n`));
+          }, 5 * 60_000);
+    documentChecks?.unref();
     // The notify outbox: e-mails over SMTP (logged when SMTP_URL is absent), SMS and letters logged
     // until a provider is wired. Several workers share it (SKIP LOCKED); delivery is at least once.
     const notifyLog = pino(loggerOptions(config.logLevel)).child({ component: 'notify' });
@@ -231,6 +254,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       async stop() {
         if (reminders) clearInterval(reminders);
         if (completions) clearInterval(completions);
+        if (documentChecks) clearInterval(documentChecks);
         await delivery?.stop();
         await notices?.stop();
         email?.close();

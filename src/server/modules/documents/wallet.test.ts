@@ -14,12 +14,14 @@ import {
 } from '../../../shared/documents/index.ts';
 import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
+import { createKmsFromConfig } from '../../platform/kms.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { createAuditLog } from '../audit/index.ts';
 import { publishReferenceServices } from '../bridge/index.ts';
 import { readQrFromPdf } from '../eservices/index.ts';
 import { createAccount, registerClient, runLogin, superAppClientId } from '../identity/index.ts';
 import { listPeople, type Person, seedDemoCountry } from '../registries/index.ts';
+import { createDocumentsDeps, reconcileDocuments } from './index.ts';
 
 const password = 'Portefeuille-Teranga-2026!';
 const secret = 'a-test-secret-that-is-long-enough-0123456789';
@@ -297,6 +299,60 @@ describe.each(testEngines())(
       ).toMatchObject({
         valid: false,
         reason: 'holder-binding',
+      });
+    });
+
+    it('follows the registries: a suspended licence and a death revoke the documents made from them', async () => {
+      const deps = createDocumentsDeps({
+        database: t.db.database,
+        audit: createAuditLog(t.db.database),
+        clock: () => new Date(),
+        kms: createKmsFromConfig(t.config.kms),
+        country: getCountryProfile('SN'),
+        publicUrl: base,
+      });
+      const wallet = await holderKeyPair();
+      const id = await api('POST', '/v1/me/documents', tokens[0]!, {
+        type: 'national-id',
+        holderKey: wallet.publicJwk,
+      });
+      expect(id.status).toBe(201);
+      // Nothing changed: nothing revoked.
+      const first = await reconcileDocuments(deps, 100);
+      expect(first.checked).toBeGreaterThanOrEqual(2);
+      expect(first.revoked).toBe(0);
+
+      await t.db.database.query("UPDATE driving_licences SET status = 'suspended' WHERE holder_nin = $1", [
+        people[1]!.nin,
+      ]);
+      await t.db.database.query('UPDATE people SET death_date = CURRENT_DATE WHERE nin = $1', [
+        people[0]!.nin,
+      ]);
+      const second = await reconcileDocuments(deps, 100);
+      expect(second.revoked).toBeGreaterThanOrEqual(2);
+      const reasons = await t.db.database.query<{ type: string; revoked_reason: string }>(
+        "SELECT type, revoked_reason FROM documents_credentials WHERE revoked_reason <> 'phone lost' ORDER BY type",
+      );
+      expect(reasons.map((r) => [r.type, r.revoked_reason])).toEqual(
+        expect.arrayContaining([
+          ['driving-licence', 'the driving-licences record is suspended'],
+          ['national-id', 'the holder is registered as deceased'],
+        ]),
+      );
+      const { trustList, statusList } = await verifierCache();
+      const shown = await presentCredential({
+        credential: id.body.credential,
+        disclose: ['family_name'],
+        holderKey: wallet.privateKey,
+        audience: 'https://police.example',
+        nonce: 'n-0009',
+        now: new Date(),
+      });
+      expect(
+        await verifyPresentation(shown, { trustList, statusList, now: new Date(), maxAgeSeconds: 300 }),
+      ).toMatchObject({
+        valid: false,
+        reason: 'revoked',
       });
     });
 
