@@ -204,6 +204,7 @@ export async function documentsRoutes(
         request.params.id,
         request.body.reason,
         originOf(request),
+        'operator',
       );
       return reply.code(204).send(null);
     },

@@ -367,6 +367,14 @@ describe.each(testEngines())(
         (await api('POST', '/v1/me/documents', operator, { type: 'national-id', holderKey: {} })).status,
       ).toBe(403);
       expect((await api('GET', '/v1/me/documents', '')).status).toBe(401);
+      // The operators' revocation is theirs: a citizen's token (even the holder's) is refused there.
+      const someId = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
+      expect(
+        (await api('POST', `/v1/documents/${someId}/revoke`, tokens[1]!, { reason: 'test' })).status,
+      ).toBe(403);
+      expect(
+        (await api('POST', `/v1/documents/${someId}/revoke`, operator, { reason: 'court order' })).status,
+      ).toBe(404);
     });
   },
 );

@@ -292,9 +292,11 @@ export async function revokeDocument(
   id: string,
   reason: string,
   origin?: RequestOrigin,
+  as: 'holder' | 'operator' = 'holder',
 ): Promise<void> {
-  const own = canHoldDocuments(actor);
-  if (!own) authorize(actor, canAdministerDocuments, undefined, 'revoke documents');
+  // The holder revokes their own documents (from the app); an operator any, by its role.
+  const own = as === 'holder';
+  authorize(actor, own ? canHoldDocuments : canAdministerDocuments, undefined, 'revoke documents');
   const rows = await deps.database.query<{ id: string }>(
     `UPDATE documents_credentials SET revoked_at = $2, revoked_reason = $3
       WHERE id = $1 AND revoked_at IS NULL ${own ? 'AND nin = $4' : ''} RETURNING id`,
