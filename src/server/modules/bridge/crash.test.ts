@@ -46,6 +46,26 @@ function startServer(env: Record<string, string>): Promise<ChildProcess> {
   });
 }
 
+/**
+ * A server on a port that was free a moment ago: another process may take it before the server
+ * listens (or two calls may draw the same one), so a start that loses the port is retried on a
+ * fresh one.
+ */
+async function startServerOnFreePort(
+  env: (port: number) => Record<string, string>,
+  avoid: number[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
+  for (let attempt = 0; ; attempt++) {
+    let port = await freePort();
+    while (avoid.includes(port)) port = await freePort();
+    try {
+      return { child: await startServer(env(port)), port };
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 /** What every bridge test process needs: members, a service on a local backend, a right. */
 async function prepare(
   base: string,
@@ -150,17 +170,21 @@ describe.runIf(testEngines().includes('postgres'))('two bridge processes on one 
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
     );
     await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
-    const ports = [await freePort(), await freePort()];
-    const [a, b] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string];
-    for (const port of ports) {
-      const child = await startServer({
-        DATABASE_URL: pgTest.url ?? '',
-        PORT: String(port),
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        JOKKO_SEED_ON_START: 'false',
-      });
-      children.push(child);
+    const ports: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const started = await startServerOnFreePort(
+        (port) => ({
+          DATABASE_URL: pgTest.url ?? '',
+          PORT: String(port),
+          PUBLIC_URL: `http://127.0.0.1:${port}`,
+          JOKKO_SEED_ON_START: 'false',
+        }),
+        ports,
+      );
+      children.push(started.child);
+      ports.push(started.port);
     }
+    const [a, b] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string];
     const { bankKey, api, rightId } = await prepare(
       a,
       keys,
@@ -240,17 +264,16 @@ describe.each(testEngines())('the bridge killed with SIGKILL under load on %s', 
       res.end(body);
     });
     await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
     // A long group-commit window makes the test sharper still: a gateway that answered before its
     // log write committed would lose the answers of the last 50 ms.
-    const server = await startServer({
+    const { child: server, port } = await startServerOnFreePort((p) => ({
       ...env,
-      PORT: String(port),
-      PUBLIC_URL: base,
+      PORT: String(p),
+      PUBLIC_URL: `http://127.0.0.1:${p}`,
       JOKKO_SEED_ON_START: 'false',
       BRIDGE_LOG_BATCH_MS: '50',
-    });
+    }));
+    const base = `http://127.0.0.1:${port}`;
     children.push(server);
 
     const { bankKey } = await prepare(
