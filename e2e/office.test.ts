@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as client from 'openid-client';
 import { Secret, TOTP } from 'otpauth';
@@ -27,7 +25,7 @@ import {
 import { listPeople, type Person, seedDemoCountry } from '../src/server/modules/registries/index.ts';
 import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
-import { hasBrowser, launchBrowser } from './browser.ts';
+import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
 import { ensureWebBuild } from './server.ts';
 
 const password = 'Thieboudienne-du-vendredi-2026';
@@ -36,7 +34,6 @@ const criminal = 'sn-criminal-record-extract';
 const citizenEmail = 'awa.citoyenne@example.sn';
 /** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/office.test.ts refreshes the back-office's screenshots. */
 const shots = process.env.JOKKO_SCREENSHOTS;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const totpCode = (base32: string, offsetSteps = 0) =>
   new TOTP({ secret: Secret.fromBase32(base32), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
@@ -62,31 +59,6 @@ async function shoot(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: join(shots, `office-${name}-${label}.png`) });
   }
   if (size) await page.setViewportSize(size);
-}
-
-/** axe-core's WCAG 2.x A/AA rules on the page as it is; the violations' ids and targets. */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: {
-          run: (
-            c: unknown,
-            o: unknown,
-          ) => Promise<{
-            violations: Array<{ id: string; nodes: Array<{ target: string[] }> }>;
-            passes: unknown[];
-          }>;
-        };
-      }
-    ).axe;
-    return axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'] },
-    });
-  });
-  if (!result.passes.length) throw new Error('axe-core checked nothing');
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 /** A real SMTP server on loopback that keeps what it receives. */

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as client from 'openid-client';
 import { Secret, TOTP } from 'otpauth';
@@ -26,7 +25,7 @@ import {
 } from '../src/server/modules/registries/index.ts';
 import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
-import { hasBrowser, launchBrowser } from './browser.ts';
+import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
 import { ensureWebBuild } from './server.ts';
 
 const password = 'Thieboudienne-du-vendredi-2026';
@@ -38,7 +37,6 @@ const shots = process.env.JOKKO_SCREENSHOTS;
 const shoot = async (page: Page, name: string) => {
   if (shots) await page.screenshot({ path: join(shots, `${name}.png`) });
 };
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const totpCode = (base32: string, offsetSteps = 0) =>
   new TOTP({ secret: Secret.fromBase32(base32), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
     timestamp: Date.now() + offsetSteps * 30_000,
@@ -56,31 +54,6 @@ async function signIn(page: Page, base: string, nin: string): Promise<void> {
   await Promise.race([allow.waitFor(), hello.waitFor()]);
   if (await allow.isVisible()) await allow.click();
   await hello.waitFor();
-}
-
-/** axe-core's WCAG 2.x A/AA rules on the page as it is; the violations' ids and targets. */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: {
-          run: (
-            c: unknown,
-            o: unknown,
-          ) => Promise<{
-            violations: Array<{ id: string; nodes: Array<{ target: string[] }> }>;
-            passes: unknown[];
-          }>;
-        };
-      }
-    ).axe;
-    return axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'] },
-    });
-  });
-  if (!result.passes.length) throw new Error('axe-core checked nothing');
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 /** At 200% zoom (the 360 px phone seen at 180 CSS px) the page scrolls only vertically. */

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import { getPerson, listPeople, seedDemoCountry } from '../src/server/modules/re
 import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { type TrustList, verifyPresentation, verifyTrustList } from '../src/shared/documents/index.ts';
-import { hasBrowser, launchBrowser } from './browser.ts';
+import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
 import { ensureWebBuild } from './server.ts';
 
 const password = 'Thieboudienne-du-vendredi-2026';
@@ -21,32 +20,6 @@ const shots = process.env.JOKKO_SCREENSHOTS;
 const shoot = async (page: Page, name: string) => {
   if (shots) await page.screenshot({ path: join(shots, `wallet-${name}.png`) });
 };
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's WCAG 2.x A/AA rules on the page as it is; the violations' ids and targets. */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: {
-          run: (
-            c: unknown,
-            o: unknown,
-          ) => Promise<{
-            violations: Array<{ id: string; nodes: Array<{ target: string[] }> }>;
-            passes: unknown[];
-          }>;
-        };
-      }
-    ).axe;
-    return axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'] },
-    });
-  });
-  if (!result.passes.length) throw new Error('axe-core checked nothing');
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /**
  * The wallet of the super-app in Chromium on the real server: a national ID issued to a key of the
