@@ -1,5 +1,4 @@
 import * as client from 'openid-client';
-import { Secret, TOTP } from 'otpauth';
 import { request } from 'undici';
 import { createAuditLog } from '../src/server/modules/audit/index.ts';
 import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
@@ -12,6 +11,7 @@ import {
   setAgentRoles,
   startTotpEnrolment,
   superAppClientId,
+  totpCode,
 } from '../src/server/modules/identity/index.ts';
 import { listPeople, seedDemoCountry } from '../src/server/modules/registries/index.ts';
 import { openDatabase } from '../src/server/platform/db/database.ts';
@@ -31,11 +31,6 @@ import { startJokko } from './server.ts';
 const password = 'Bench-password-for-jokko-2026';
 const secret = 'bench-secret-0123456789-abcdefghijklmnop';
 const procedure = 'sn-criminal-record-extract';
-const totpCode = (s: string, offset = 0) =>
-  new TOTP({ secret: Secret.fromBase32(s), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
-    timestamp: Date.now() + offset * 30_000,
-  });
-
 async function timed(concurrency: number, seconds: number, fn: (worker: number) => Promise<void>) {
   let done = 0;
   const until = performance.now() + seconds * 1000;

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import * as client from 'openid-client';
-import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import {
   runLogin,
   startTotpEnrolment,
   superAppClientId,
+  totpCode,
 } from '../src/server/modules/identity/index.ts';
 import {
   createSmtpEmailSender,
@@ -34,11 +34,6 @@ const criminal = 'sn-criminal-record-extract';
 const citizenEmail = 'awa.citoyenne@example.sn';
 /** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/office.test.ts refreshes the back-office's screenshots. */
 const shots = process.env.JOKKO_SCREENSHOTS;
-
-const totpCode = (base32: string, offsetSteps = 0) =>
-  new TOTP({ secret: Secret.fromBase32(base32), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
-    timestamp: Date.now() + offsetSteps * 30_000,
-  });
 
 /**
  * The page at a phone's size and a desktop's, in French, when screenshots are asked for: each

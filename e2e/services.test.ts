@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as client from 'openid-client';
-import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWebDir } from '../src/server/app.ts';
@@ -15,6 +14,7 @@ import {
   registerClient,
   runLogin,
   startTotpEnrolment,
+  totpCode,
 } from '../src/server/modules/identity/index.ts';
 import {
   type Family,
@@ -37,11 +37,6 @@ const shots = process.env.JOKKO_SCREENSHOTS;
 const shoot = async (page: Page, name: string) => {
   if (shots) await page.screenshot({ path: join(shots, `${name}.png`) });
 };
-const totpCode = (base32: string, offsetSteps = 0) =>
-  new TOTP({ secret: Secret.fromBase32(base32), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
-    timestamp: Date.now() + offsetSteps * 30_000,
-  });
-
 /** Signs a citizen in to the app; the identity provider asks for consent on the first sign-in only. */
 async function signIn(page: Page, base: string, nin: string): Promise<void> {
   await page.goto(`${base}/app`);

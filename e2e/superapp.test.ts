@@ -1,13 +1,17 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import * as client from 'openid-client';
-import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWebDir } from '../src/server/app.ts';
 import { createAuditLog } from '../src/server/modules/audit/index.ts';
 import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
-import { cibaGrantType, createAccount, registerClient } from '../src/server/modules/identity/index.ts';
+import {
+  cibaGrantType,
+  createAccount,
+  registerClient,
+  totpCode,
+} from '../src/server/modules/identity/index.ts';
 import {
   getPerson,
   listMyRecords,
@@ -27,11 +31,6 @@ const shots = process.env.JOKKO_SCREENSHOTS;
 const shoot = async (page: Page, name: string) => {
   if (shots) await page.screenshot({ path: join(shots, `app-${name}.png`) });
 };
-
-const totpCode = (base32: string, offsetSteps = 0) =>
-  new TOTP({ secret: Secret.fromBase32(base32), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
-    timestamp: Date.now() + offsetSteps * 30_000,
-  });
 
 /** The identity provider's consent page shows on the first sign-in to the app only. */
 async function allowIfAsked(page: Page): Promise<void> {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { Secret, TOTP } from 'otpauth';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import { verifyCredential, verifyPresentation, verifyTrustList } from '../shared/documents/index.ts';
 import {
@@ -29,6 +28,7 @@ import {
   retireSigningKeys,
   revokeApiKey,
   superAppClientId,
+  totpCode,
 } from './modules/identity/index.ts';
 import { createProgressBar, seedDemoCountry } from './modules/registries/index.ts';
 import { actorKinds, systemActor } from './platform/actor.ts';
@@ -442,9 +442,7 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
     .action((secret: string) => {
       if (!/^[A-Z2-7]{16,128}=*$/.test(secret))
         throw new CliFailure('the secret must be base32 (A-Z, 2-7)', exitCodes.usage);
-      out(
-        new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate(),
-      );
+      out(totpCode(secret));
     });
 
   program

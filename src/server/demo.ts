@@ -1,7 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Secret, TOTP } from 'otpauth';
 import {
   applyAsPartner,
   collectPartnerCredentials,
@@ -22,6 +21,7 @@ import {
   registerDemoClients,
   setAgentRoles,
   startTotpEnrolment,
+  totpCode,
 } from './modules/identity/index.ts';
 import { demoCitizens } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
@@ -301,8 +301,7 @@ export async function demoAgent(config: Config, database: Database): Promise<Dem
   const account = await createAccount(database, person.nin, password);
   const factorDeps = { database, audit, publicUrl: config.publicUrl };
   const totp = await startTotpEnrolment(factorDeps, account.id, person.nin);
-  const now = new TOTP({ secret: Secret.fromBase32(totp.secret), digits: 6, period: 30, algorithm: 'SHA1' });
-  await confirmTotp(factorDeps, account.id, totp.factorId, now.generate({ timestamp: Date.now() - 30_000 }));
+  await confirmTotp(factorDeps, account.id, totp.factorId, totpCode(totp.secret, -1));
   const organisation = 'MJ-CJ';
   await setAgentRoles(
     { database, audit, country: getCountryProfile(config.country) },

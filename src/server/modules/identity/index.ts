@@ -11,7 +11,7 @@ export { type AgentRole, agentRoles, agentRolesOf, officeClientId, setAgentRoles
 export { authenticateApiKey, createApiKey, revokeApiKey } from './api-keys.ts';
 export { authenticateAccessToken } from './citizen-tokens.ts';
 export { registerDemoClients, registerOfficeClient, registerSuperAppClient } from './demo-clients.ts';
-export { assuranceOf, confirmTotp, issueRecoveryCodes, startTotpEnrolment } from './factors.ts';
+export { assuranceOf, confirmTotp, issueRecoveryCodes, startTotpEnrolment, totpCode } from './factors.ts';
 export { meRoutes, requireCitizenInApp, superAppClientId } from './me-routes.ts';
 export type { DataRequestPort, DataRequestSummary } from './oidc/data-requests.ts';
 export { enrolRoutes } from './oidc/enrol-routes.ts';
