@@ -1,13 +1,12 @@
-import * as client from 'openid-client';
 import { request } from 'undici';
 import { createAuditLog } from '../src/server/modules/audit/index.ts';
 import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
 import {
+  accessTokenFor,
   confirmTotp,
   createAccount,
   officeClientId,
-  registerClient,
-  runLogin,
+  registerConfidentialTwin,
   setAgentRoles,
   startTotpEnrolment,
   superAppClientId,
@@ -94,43 +93,32 @@ export const benchmark: Benchmark = {
     // The server registers its own first-party clients at start; the load generator replaces them
     // with confidential twins it can drive without a browser.
     const clients = await openDatabase({ url });
-    for (const [id, uri, acr] of [
-      [superAppClientId, 'https://app.example/cb', undefined],
-      [officeClientId, 'https://office.example/cb', 'substantial'],
-    ] as const)
-      await registerClient(clients, {
-        client_id: id,
-        client_secret: secret,
-        client_name: id,
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        redirect_uris: [uri],
-        ...(acr ? { default_acr_values: [acr] } : {}),
-      });
+    await registerConfidentialTwin(clients, {
+      clientId: superAppClientId,
+      secret,
+      redirectUri: 'https://app.example/cb',
+    });
+    await registerConfidentialTwin(clients, {
+      clientId: officeClientId,
+      secret,
+      redirectUri: 'https://office.example/cb',
+      defaultAcr: 'substantial',
+    });
     await clients.close();
     const rows: Array<Record<string, string | number>> = [];
     const samples: Record<string, number[]> = { started: [], submitted: [] };
     const latency: Record<string, number[]> = {};
     try {
-      const signIn = async (clientId: string, redirectUri: string, nin: string, totpSecret?: string) => {
-        const rp = await client.discovery(new URL(`${base}/oidc`), clientId, secret, undefined, {
-          execute: [client.allowInsecureRequests],
-        });
-        const outcome = await runLogin(rp, {
-          scope: 'openid',
-          redirectUri,
-          nin,
-          password,
-          ...(totpSecret ? { totp: () => totpCode(totpSecret) } : {}),
-        });
-        if (outcome.kind !== 'callback') throw new Error(`login stopped on a page (${outcome.status})`);
-        return (
-          await client.authorizationCodeGrant(rp, outcome.callback, {
-            pkceCodeVerifier: outcome.verifier,
-            expectedState: outcome.state,
-          })
-        ).access_token;
-      };
+      const signIn = (clientId: string, redirectUri: string, nin: string, totpSecret?: string) =>
+        accessTokenFor(
+          base,
+          { clientId, secret, redirectUri },
+          {
+            nin,
+            password,
+            ...(totpSecret ? { totp: () => totpCode(totpSecret) } : {}),
+          },
+        );
       const tokens: string[] = [];
       for (const p of citizens) tokens.push(await signIn(superAppClientId, 'https://app.example/cb', p.nin));
       const agent = await signIn(officeClientId, 'https://office.example/cb', agentPerson.nin, totp.secret);

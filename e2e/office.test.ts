@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,10 +7,10 @@ import { createAuditLog } from '../src/server/modules/audit/index.ts';
 import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
 import { codeFromVerificationUrl, readQrFromPdf } from '../src/server/modules/eservices/index.ts';
 import {
+  accessTokenFor,
   confirmTotp,
   createAccount,
-  registerClient,
-  runLogin,
+  registerConfidentialTwin,
   startTotpEnrolment,
   superAppClientId,
   totpCode,
@@ -261,30 +260,13 @@ describe.skipIf(!hasBrowser())('the back-office in Chromium', () => {
     agents.noFactor = { person: noFactor };
 
     // The citizen, through the super-app's API (the app's own screens have their own test).
-    await registerClient(database, {
-      client_id: superAppClientId,
-      client_secret: appSecret,
-      client_name: 'Jokko',
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      redirect_uris: ['https://app.jokko.example/cb'],
-    });
-    const superApp = await client.discovery(new URL(`${base}/oidc`), superAppClientId, appSecret, undefined, {
-      execute: [client.allowInsecureRequests],
-    });
-    const outcome = await runLogin(superApp, {
-      scope: 'openid',
+    const app = {
+      clientId: superAppClientId,
+      secret: appSecret,
       redirectUri: 'https://app.jokko.example/cb',
-      nin: citizen.nin,
-      password,
-    });
-    if (outcome.kind !== 'callback') throw new Error(`citizen login stopped on a page: ${outcome.status}`);
-    citizenToken = (
-      await client.authorizationCodeGrant(superApp, outcome.callback, {
-        pkceCodeVerifier: outcome.verifier,
-        expectedState: outcome.state,
-      })
-    ).access_token;
+    };
+    await registerConfidentialTwin(database, app);
+    citizenToken = await accessTokenFor(base, app, { nin: citizen.nin, password });
     expect(
       (await api('PUT', '/me/contact', citizenToken, { email: citizenEmail, language: 'fr' })).status,
     ).toBe(200);

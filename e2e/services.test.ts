@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWebDir } from '../src/server/app.ts';
@@ -8,11 +7,11 @@ import { createAuditLog } from '../src/server/modules/audit/index.ts';
 import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
 import { readQrFromPdf } from '../src/server/modules/eservices/index.ts';
 import {
+  accessTokenFor,
   confirmTotp,
   createAccount,
   officeClientId,
   registerClient,
-  runLogin,
   startTotpEnrolment,
   totpCode,
 } from '../src/server/modules/identity/index.ts';
@@ -153,23 +152,11 @@ describe.skipIf(!hasBrowser())('e-services in the super-app, and the public page
       redirect_uris: [`${base}/office/callback`, officeRedirect],
       default_acr_values: ['substantial'],
     });
-    const rp = await client.discovery(new URL(`${base}/oidc`), officeClientId, officeSecret, undefined, {
-      execute: [client.allowInsecureRequests],
-    });
-    const outcome = await runLogin(rp, {
-      scope: 'openid',
-      redirectUri: officeRedirect,
-      nin: other.nin,
-      password,
-      totp: () => totpCode(totp.secret),
-    });
-    if (outcome.kind !== 'callback') throw new Error(`agent sign-in stopped: ${outcome.status}`);
-    agentToken = (
-      await client.authorizationCodeGrant(rp, outcome.callback, {
-        pkceCodeVerifier: outcome.verifier,
-        expectedState: outcome.state,
-      })
-    ).access_token;
+    agentToken = await accessTokenFor(
+      base,
+      { clientId: officeClientId, secret: officeSecret, redirectUri: officeRedirect },
+      { nin: other.nin, password, totp: () => totpCode(totp.secret) },
+    );
     browser = await launchBrowser();
   });
 

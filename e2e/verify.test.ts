@@ -1,15 +1,14 @@
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWebDir } from '../src/server/app.ts';
 import { createAuditLog } from '../src/server/modules/audit/index.ts';
 import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
 import {
+  accessTokenFor,
   createAccount,
-  registerClient,
-  runLogin,
+  registerConfidentialTwin,
   superAppClientId,
 } from '../src/server/modules/identity/index.ts';
 import { listPeople, type Person, seedDemoCountry } from '../src/server/modules/registries/index.ts';
@@ -72,30 +71,9 @@ describe.skipIf(!hasBrowser())('the document verifier (/verify) in Chromium, off
       await listPeople({ database, audit, country }, { kind: 'system', id: 't', roles: ['*'] }, { limit: 30 })
     ).people.find((p) => !p.deathDate && p.birthDate < '2000-01-01')!;
     await createAccount(database, citizen.nin, password);
-    await registerClient(database, {
-      client_id: superAppClientId,
-      client_secret: secret,
-      client_name: 'Jokko',
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      redirect_uris: ['https://app.jokko.example/cb'],
-    });
-    const rp = await client.discovery(new URL(`${base}/oidc`), superAppClientId, secret, undefined, {
-      execute: [client.allowInsecureRequests],
-    });
-    const outcome = await runLogin(rp, {
-      scope: 'openid',
-      redirectUri: 'https://app.jokko.example/cb',
-      nin: citizen.nin,
-      password,
-    });
-    if (outcome.kind !== 'callback') throw new Error(`login stopped: ${outcome.status}`);
-    token = (
-      await client.authorizationCodeGrant(rp, outcome.callback, {
-        pkceCodeVerifier: outcome.verifier,
-        expectedState: outcome.state,
-      })
-    ).access_token;
+    const app = { clientId: superAppClientId, secret, redirectUri: 'https://app.jokko.example/cb' };
+    await registerConfidentialTwin(database, app);
+    token = await accessTokenFor(base, app, { nin: citizen.nin, password });
     browser = await launchBrowser();
   }, 180_000);
 

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import * as client from 'openid-client';
 import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
@@ -19,7 +18,12 @@ import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { createAuditLog } from '../audit/index.ts';
 import { publishReferenceServices } from '../bridge/index.ts';
 import { readQrFromPdf } from '../eservices/index.ts';
-import { createAccount, registerClient, runLogin, superAppClientId } from '../identity/index.ts';
+import {
+  accessTokenFor,
+  createAccount,
+  registerConfidentialTwin,
+  superAppClientId,
+} from '../identity/index.ts';
 import { listPeople, type Person, seedDemoCountry } from '../registries/index.ts';
 import { createDocumentsDeps, reconcileDocuments } from './index.ts';
 
@@ -92,31 +96,9 @@ describe.each(testEngines())(
         adults.find((p) => p.nin === driver!.holder_nin)!,
       );
       for (const p of people) await createAccount(database, p.nin, password);
-      await registerClient(database, {
-        client_id: superAppClientId,
-        client_secret: secret,
-        client_name: 'Jokko',
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        redirect_uris: ['https://app.jokko.example/cb'],
-      });
-      const rp = await client.discovery(new URL(`${base}/oidc`), superAppClientId, secret, undefined, {
-        execute: [client.allowInsecureRequests],
-      });
-      for (const p of people) {
-        const outcome = await runLogin(rp, {
-          scope: 'openid',
-          redirectUri: 'https://app.jokko.example/cb',
-          nin: p.nin,
-          password,
-        });
-        if (outcome.kind !== 'callback') throw new Error(`login stopped: ${outcome.status}`);
-        const grant = await client.authorizationCodeGrant(rp, outcome.callback, {
-          pkceCodeVerifier: outcome.verifier,
-          expectedState: outcome.state,
-        });
-        tokens.push(grant.access_token);
-      }
+      const app = { clientId: superAppClientId, secret, redirectUri: 'https://app.jokko.example/cb' };
+      await registerConfidentialTwin(database, app);
+      for (const p of people) tokens.push(await accessTokenFor(base, app, { nin: p.nin, password }));
     }, 120_000);
 
     afterAll(async () => t?.dispose());

@@ -1,4 +1,3 @@
-import * as client from 'openid-client';
 import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
@@ -15,11 +14,11 @@ import { createAuditLog } from '../audit/index.ts';
 import { publishReferenceServices } from '../bridge/index.ts';
 import { revokeDocumentsOfRecord } from '../documents/index.ts';
 import {
+  accessTokenFor,
   confirmTotp,
   createAccount,
   officeClientId,
-  registerClient,
-  runLogin,
+  registerConfidentialTwin,
   startTotpEnrolment,
   superAppClientId,
   totpCode,
@@ -76,32 +75,24 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
     };
   };
 
-  async function signIn(
+  const signIn = (
     clientId: string,
     redirectUri: string,
     nin: string,
     extra: { totp?: string; acr?: string } = {},
-  ) {
-    const rp = await client.discovery(new URL(`${base}/oidc`), clientId, secret, undefined, {
-      execute: [client.allowInsecureRequests],
-    });
+  ) => {
     const totpSecret = extra.totp;
-    const outcome = await runLogin(rp, {
-      scope: 'openid',
-      redirectUri,
-      nin,
-      password,
-      ...(totpSecret ? { totp: () => totpCode(totpSecret) } : {}),
-      ...(extra.acr ? { acr: extra.acr } : {}),
-    });
-    if (outcome.kind !== 'callback')
-      throw new Error(`login stopped on a page: ${outcome.status} ${outcome.html.slice(0, 300)}`);
-    const grant = await client.authorizationCodeGrant(rp, outcome.callback, {
-      pkceCodeVerifier: outcome.verifier,
-      expectedState: outcome.state,
-    });
-    return grant.access_token;
-  }
+    return accessTokenFor(
+      base,
+      { clientId, secret, redirectUri },
+      {
+        nin,
+        password,
+        ...(totpSecret ? { totp: () => totpCode(totpSecret) } : {}),
+        ...(extra.acr ? { acr: extra.acr } : {}),
+      },
+    );
+  };
 
   beforeAll(async () => {
     const port = await freePort();
@@ -130,19 +121,17 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
     people.push(...adults.slice(0, 6), adults.find((p) => p.nin === driver!.holder_nin)!);
     const accounts = [];
     for (const p of people) accounts.push(await createAccount(database, p.nin, password));
-    for (const [id, uri, acr] of [
-      [superAppClientId, 'https://app.jokko.example/cb', undefined],
-      [officeClientId, 'https://office.jokko.example/cb', ['substantial']],
-    ] as const)
-      await registerClient(database, {
-        client_id: id,
-        client_secret: secret,
-        client_name: id,
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        redirect_uris: [uri],
-        ...(acr ? { default_acr_values: [...acr] } : {}),
-      });
+    await registerConfidentialTwin(database, {
+      clientId: superAppClientId,
+      secret,
+      redirectUri: 'https://app.jokko.example/cb',
+    });
+    await registerConfidentialTwin(database, {
+      clientId: officeClientId,
+      secret,
+      redirectUri: 'https://office.jokko.example/cb',
+      defaultAcr: 'substantial',
+    });
     for (const p of [people[0]!, people[1]!, people[6]!])
       tokens.push(await signIn(superAppClientId, 'https://app.jokko.example/cb', p.nin));
 

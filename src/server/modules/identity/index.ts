@@ -29,5 +29,11 @@ export { oidcRoutes } from './oidc/routes.ts';
 export { checkPasswordPolicy, hashPassword, passwordHashing } from './passwords.ts';
 /** Test and benchmark support: a scripted browser for the login pages. */
 export { LoginBrowser } from './testing/login-browser.ts';
-export { type LoginOutcome, type LoginScript, runLogin } from './testing/relying-party.ts';
+export {
+  accessTokenFor,
+  type LoginOutcome,
+  type LoginScript,
+  registerConfidentialTwin,
+  runLogin,
+} from './testing/relying-party.ts';
 export { SoftAuthenticator } from './testing/soft-authenticator.ts';

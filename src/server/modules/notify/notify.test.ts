@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import * as client from 'openid-client';
 import { SMTPServer } from 'smtp-server';
 import { request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +8,12 @@ import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { createAuditLog } from '../audit/index.ts';
-import { createAccount, registerClient, runLogin, superAppClientId } from '../identity/index.ts';
+import {
+  accessTokenFor,
+  createAccount,
+  registerConfidentialTwin,
+  superAppClientId,
+} from '../identity/index.ts';
 import { listPeople, seedDemoCountry } from '../registries/index.ts';
 import {
   type ApplicationStatusPayload,
@@ -209,31 +213,9 @@ describe.each(testEngines())('notify: the outbox reaches citizens in their langu
       nins.push(p.nin);
       await createAccount(database, p.nin, password);
     }
-    await registerClient(database, {
-      client_id: superAppClientId,
-      client_secret: secret,
-      client_name: 'Jokko',
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      redirect_uris: ['https://app.jokko.example/cb'],
-    });
-    const superApp = await client.discovery(new URL(`${base}/oidc`), superAppClientId, secret, undefined, {
-      execute: [client.allowInsecureRequests],
-    });
-    for (const nin of nins) {
-      const outcome = await runLogin(superApp, {
-        scope: 'openid',
-        redirectUri: 'https://app.jokko.example/cb',
-        nin,
-        password,
-      });
-      if (outcome.kind !== 'callback') throw new Error(`login stopped on a page: ${outcome.status}`);
-      const grant = await client.authorizationCodeGrant(superApp, outcome.callback, {
-        pkceCodeVerifier: outcome.verifier,
-        expectedState: outcome.state,
-      });
-      tokens.push(grant.access_token);
-    }
+    const app = { clientId: superAppClientId, secret, redirectUri: 'https://app.jokko.example/cb' };
+    await registerConfidentialTwin(database, app);
+    for (const nin of nins) tokens.push(await accessTokenFor(base, app, { nin, password }));
     partnerKey = await t.keyFor({ kind: 'partner', roles: ['consent:request'] });
   });
   beforeEach(async () => {

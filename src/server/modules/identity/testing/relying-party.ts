@@ -1,4 +1,6 @@
 import * as client from 'openid-client';
+import type { Database } from '../../../platform/db/database.ts';
+import { registerClient } from '../oidc/provider.ts';
 import { LoginBrowser } from './login-browser.ts';
 import type { SoftAuthenticator } from './soft-authenticator.ts';
 
@@ -106,4 +108,43 @@ export async function runLogin(rp: client.Configuration, script: LoginScript): P
     url = new URL(res.headers.get('location')!, url).href;
   }
   throw new Error('login did not finish in 16 steps');
+}
+
+/**
+ * Tests and benchmarks drive the first-party apps (super-app, back-office) without a browser: the
+ * app's client is registered again as a confidential twin (same client id, so routes take its
+ * tokens for the app's; a secret and the caller's redirect URI).
+ */
+export async function registerConfidentialTwin(
+  database: Database,
+  twin: { clientId: string; secret: string; redirectUri: string; defaultAcr?: string },
+): Promise<void> {
+  await registerClient(database, {
+    client_id: twin.clientId,
+    client_secret: twin.secret,
+    client_name: twin.clientId,
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: [twin.redirectUri],
+    ...(twin.defaultAcr ? { default_acr_values: [twin.defaultAcr] } : {}),
+  });
+}
+
+/** A full sign-in through the identity pages for such a client, traded for an access token. */
+export async function accessTokenFor(
+  base: string,
+  twin: { clientId: string; secret: string; redirectUri: string },
+  login: Omit<LoginScript, 'scope' | 'redirectUri'>,
+): Promise<string> {
+  const rp = await client.discovery(new URL(`${base}/oidc`), twin.clientId, twin.secret, undefined, {
+    execute: [client.allowInsecureRequests],
+  });
+  const outcome = await runLogin(rp, { scope: 'openid', redirectUri: twin.redirectUri, ...login });
+  if (outcome.kind !== 'callback')
+    throw new Error(`sign-in stopped on a page (${outcome.status}): ${outcome.html.slice(0, 300)}`);
+  const grant = await client.authorizationCodeGrant(rp, outcome.callback, {
+    pkceCodeVerifier: outcome.verifier,
+    expectedState: outcome.state,
+  });
+  return grant.access_token;
 }
