@@ -117,26 +117,32 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
             );
           }, 15 * 60_000);
     reminders?.unref();
+    // The worker's e-services and documents parts, built once for the sweeps below.
+    const workerAudit = createAuditLog(database);
+    const workerClock = () => new Date();
+    const workerDocuments = createDocumentsDeps({
+      database,
+      audit: workerAudit,
+      clock: workerClock,
+      kms: createKmsFromConfig(config.kms),
+      country: getCountryProfile(config.country),
+      publicUrl: config.publicUrl,
+    });
+    const workerEservices = createEservicesDeps({
+      database,
+      audit: workerAudit,
+      country: getCountryProfile(config.country),
+      clock: workerClock,
+      publicUrl: config.publicUrl,
+      onRecordChanged: (change) => revokeDocumentsOfRecord(workerDocuments, change),
+    });
     // Approved applications whose registry change failed (a registry unreachable) are completed on
     // a later try; a minute apart, in the all and worker roles.
     const completions =
       config.role === 'api'
         ? undefined
         : setInterval(() => {
-            completeApprovedApplications(
-              createEservicesDeps({
-                database,
-                audit: createAuditLog(database),
-                country: getCountryProfile(config.country),
-                clock: () => new Date(),
-                publicUrl: config.publicUrl,
-                onRecordChanged: (change) =>
-                  revokeDocumentsOfRecord(
-                    { database, audit: createAuditLog(database), clock: () => new Date() },
-                    change,
-                  ),
-              }),
-            ).catch((err: unknown) =>
+            completeApprovedApplications(workerEservices).catch((err: unknown) =>
               process.stderr.write(`application completion: ${(err as Error).message}\n`),
             );
           }, 60_000);
@@ -147,16 +153,9 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       config.role === 'api'
         ? undefined
         : setInterval(() => {
-            reconcileDocuments(
-              createDocumentsDeps({
-                database,
-                audit: createAuditLog(database),
-                clock: () => new Date(),
-                kms: createKmsFromConfig(config.kms),
-                country: getCountryProfile(config.country),
-                publicUrl: config.publicUrl,
-              }),
-            ).catch((err: unknown) => process.stderr.write(`document checks: ${(err as Error).message}\n`));
+            reconcileDocuments(workerDocuments).catch((err: unknown) =>
+              process.stderr.write(`document checks: ${(err as Error).message}\n`),
+            );
           }, 5 * 60_000);
     documentChecks?.unref();
     // The notify outbox: e-mails over SMTP (logged when SMTP_URL is absent), SMS and letters logged
