@@ -10,6 +10,7 @@ import { createApiKey } from '../src/server/modules/identity/index.ts';
 import { seedDemoCountry } from '../src/server/modules/registries/index.ts';
 import { openDatabase } from '../src/server/platform/db/database.ts';
 import { migrate } from '../src/server/platform/db/migrate.ts';
+import { developmentKms } from '../src/server/platform/kms.ts';
 import { freePort } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { createDatabase, dropDatabase } from './databases.ts';
@@ -228,7 +229,7 @@ export const benchmark: Benchmark = {
         clientSubsystemId: controleSubsystem,
         legalBasis: 'Code général des impôts, contrôle fiscal (benchmark)',
       });
-      const consentKey = await loadConsentKey(db, new Date());
+      const consentKey = await loadConsentKey(db, developmentKms(), new Date());
       const consentDeps = {
         database: db,
         audit: createAuditLog(db),

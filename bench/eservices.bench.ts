@@ -15,6 +15,7 @@ import {
 import { listPeople, seedDemoCountry } from '../src/server/modules/registries/index.ts';
 import { openDatabase } from '../src/server/platform/db/database.ts';
 import { migrate } from '../src/server/platform/db/migrate.ts';
+import { developmentKms } from '../src/server/platform/kms.ts';
 import { freePort } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { createDatabase, dropDatabase } from './databases.ts';
@@ -83,7 +84,7 @@ export const benchmark: Benchmark = {
     );
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const factorDeps = { database: db, audit, publicUrl: base };
+    const factorDeps = { database: db, audit, publicUrl: base, kms: developmentKms() };
     const totp = await startTotpEnrolment(factorDeps, agentAccount.id, agentPerson.nin);
     await confirmTotp(factorDeps, agentAccount.id, totp.factorId, totpCode(totp.secret, -1));
     await publishReferenceServices(db, audit, { instance: 'SN', registriesUrl: `${base}/v1/registries` });

@@ -22,6 +22,7 @@ import {
   startNotifyDelivery,
 } from '../src/server/modules/notify/index.ts';
 import { listPeople, type Person, seedDemoCountry } from '../src/server/modules/registries/index.ts';
+import { createKmsFromConfig } from '../src/server/platform/kms.ts';
 import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
@@ -247,7 +248,7 @@ describe.skipIf(!hasBrowser())('the back-office in Chromium', () => {
       expect(
         (await api('PUT', `/identity/agents/${person.nin}`, operator, { organisation, roles })).status,
       ).toBe(200);
-    const factorDeps = { database, audit, publicUrl: base };
+    const factorDeps = { database, audit, publicUrl: base, kms: createKmsFromConfig(t.config.kms) };
     const enrolTotp = async (person: Person) => {
       const accountId = accounts.get(person.nin)!;
       const totp = await startTotpEnrolment(factorDeps, accountId, person.nin);

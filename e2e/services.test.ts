@@ -22,6 +22,7 @@ import {
   type Person,
   seedDemoCountry,
 } from '../src/server/modules/registries/index.ts';
+import { createKmsFromConfig } from '../src/server/platform/kms.ts';
 import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
@@ -138,7 +139,7 @@ describe.skipIf(!hasBrowser())('e-services in the super-app, and the public page
       body: JSON.stringify({ organisation: 'MJ-CJ', roles: ['instructor', 'decider'] }),
     });
     expect(made.status).toBe(200);
-    const factorDeps = { database, audit, publicUrl: base };
+    const factorDeps = { database, audit, publicUrl: base, kms: createKmsFromConfig(t.config.kms) };
     const totp = await startTotpEnrolment(factorDeps, agentAccount.id, other.nin);
     expect(await confirmTotp(factorDeps, agentAccount.id, totp.factorId, totpCode(totp.secret, -1))).toBe(
       true,

@@ -25,6 +25,7 @@ import {
 } from './modules/identity/index.ts';
 import { demoCitizens } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
+import { createKmsFromConfig } from './platform/kms.ts';
 
 /**
  * Demo credentials exist in embedded mode only. The keys are random, kept in a file readable by
@@ -60,7 +61,12 @@ export async function ensureDemoCredentials(
   const existing = readDemoCredentials(config);
   // The file can outlive its database (a deleted data/pglite folder): then make a new key.
   if (existing && (await authenticateApiKey(database.db, existing.operatorApiKey, new Date()))) {
-    await registerDemoClients(database, config.publicUrl, existing.bankClient);
+    await registerDemoClients(
+      database,
+      config.publicUrl,
+      existing.bankClient,
+      createKmsFromConfig(config.kms),
+    );
     return existing;
   }
   const { id, key } = await createApiKey(database.db, {
@@ -104,7 +110,7 @@ export async function ensureDemoCredentials(
     clientSecret: randomBytes(32).toString('base64url'),
     redirectUri: 'http://localhost:4000/callback',
   };
-  await registerDemoClients(database, config.publicUrl, bankClient);
+  await registerDemoClients(database, config.publicUrl, bankClient, createKmsFromConfig(config.kms));
   const credentials: DemoCredentials = {
     operatorApiKey: key,
     citizens,
@@ -159,6 +165,7 @@ export async function demoBridge(config: Config, database: Database, baseUrl: st
   const { services } = await publishReferenceServices(database, audit, {
     instance,
     registriesUrl: `${baseUrl}/v1/registries`,
+    kms: createKmsFromConfig(config.kms),
   });
   if (config.databaseUrl) return { services };
   const keyFile = join(config.dataDir, 'demo-bridge-client.pem');
@@ -299,7 +306,7 @@ export async function demoAgent(config: Config, database: Database): Promise<Dem
   const audit = createAuditLog(database);
   const password = `Jokko-${randomBytes(6).toString('base64url')}-agent`;
   const account = await createAccount(database, person.nin, password);
-  const factorDeps = { database, audit, publicUrl: config.publicUrl };
+  const factorDeps = { database, audit, publicUrl: config.publicUrl, kms: createKmsFromConfig(config.kms) };
   const totp = await startTotpEnrolment(factorDeps, account.id, person.nin);
   await confirmTotp(factorDeps, account.id, totp.factorId, totpCode(totp.secret, -1));
   const organisation = 'MJ-CJ';

@@ -85,7 +85,8 @@ export function parseMasterKey(text: string): MasterKey {
   const bytes = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   if (bytes.length !== 32)
     throw new Error(`expected 32 bytes in base64 (openssl rand -base64 32), got ${bytes.length} bytes`);
-  return new MasterKey(bytes);
+  // The public development key keeps its id when written out (e.g. as the previous key of a rotation).
+  return new MasterKey(bytes, bytes.equals(developmentMasterKey().material()));
 }
 
 const ivBytes = 12;
@@ -188,3 +189,6 @@ export async function rewrap(kms: KeyManagement, wrapped: WrappedKey, context: s
     plaintext.fill(0);
   }
 }
+
+/** The KMS of the development master key: what a platform started without JOKKO_MASTER_KEY uses. */
+export const developmentKms = (): KeyManagement => createKmsFromConfig({ masterKey: developmentMasterKey() });

@@ -3,8 +3,10 @@ import { request } from 'undici';
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import type { Database, SqlSession } from '../../platform/db/database.ts';
 import { conflict, invalidInput, notFound } from '../../platform/http/problems.ts';
+import type { KeyManagement, WrappedKey } from '../../platform/kms.ts';
 import { authorize } from '../../platform/policy.ts';
 import type { AuditLog } from '../audit/index.ts';
+import { openBackendToken, wrapBackendToken } from './backend-tokens.ts';
 import { formatMemberId, formatServiceId, isSegment, memberClassFor } from './identifiers.ts';
 import { canAdministerBridge, canManageMember, canReadCatalogue } from './policies.ts';
 import type { BridgeKey } from './signing.ts';
@@ -17,6 +19,8 @@ export interface CatalogueDeps {
   instance: string;
   clock: () => Date;
   bridgeKey: () => BridgeKey;
+  /** Wraps and opens the backend tokens of services. */
+  kms: KeyManagement;
 }
 
 export type KeyAlg = 'ed25519' | 'ecdsa-p256-sha256';
@@ -629,6 +633,8 @@ export async function registerService(
   const backend = checkBackendUrl(input.backendUrl);
   const endpoints = endpointsOf(input.openapi);
   const id = randomUUID();
+  // Wrapped before the transaction: PGlite's one connection is held by an open transaction.
+  const backendToken = await wrapBackendToken(deps.kms, id, input.backendToken);
   await deps.database.transaction(async (session) => {
     const clash = await session.query(
       'SELECT 1 FROM bridge_services WHERE subsystem_id = $1 AND code = $2 AND version = $3',
@@ -636,9 +642,9 @@ export async function registerService(
     );
     if (clash.length) throw conflict(`The service ${input.code} ${input.version ?? ''} already exists`);
     await session.query(
-      `INSERT INTO bridge_services (id, subsystem_id, code, version, title, openapi, backend_url, backend_token,
+      `INSERT INTO bridge_services (id, subsystem_id, code, version, title, openapi, backend_url, backend_token_wrapped,
                                     personal_data, timeout_ms, enabled, created_at, environment)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $8, $9, true, $10, $12)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $11::jsonb, $8, $9, true, $10, $12)`,
       [
         id,
         input.subsystemId,
@@ -650,7 +656,7 @@ export async function registerService(
         input.personalData,
         input.timeoutMs ?? 30_000,
         deps.clock(),
-        input.backendToken ?? null,
+        backendToken,
         input.environment ?? 'production',
       ],
     );
@@ -945,10 +951,11 @@ export async function allowedMethods(deps: CatalogueDeps, actor: Actor, subsyste
 export async function probeService(deps: CatalogueDeps, actor: Actor, serviceId: string) {
   const info = await serviceInfo(deps.database, serviceId);
   authorize(actor, canManageMember, info.organisationId, "check this service's backend");
-  const [row] = await deps.database.query<{ backend_url: string; backend_token: string | null }>(
-    'SELECT backend_url, backend_token FROM bridge_services WHERE id = $1',
+  const [row] = await deps.database.query<{ backend_url: string; token: WrappedKey | null }>(
+    'SELECT backend_url, backend_token_wrapped AS token FROM bridge_services WHERE id = $1',
     [info.id],
   );
+  const backendToken = await openBackendToken(deps.kms, info.id, row?.token ?? null);
   const started = performance.now();
   let probe: { reachable: boolean; status: number | null; latencyMs: number; error?: string };
   try {
@@ -956,7 +963,7 @@ export async function probeService(deps: CatalogueDeps, actor: Actor, serviceId:
       method: 'HEAD',
       headersTimeout: 3000,
       bodyTimeout: 3000,
-      ...(row?.backend_token ? { headers: { authorization: `Bearer ${row.backend_token}` } } : {}),
+      ...(backendToken ? { headers: { authorization: `Bearer ${backendToken}` } } : {}),
     });
     await res.body.dump();
     probe = { reachable: true, status: res.statusCode, latencyMs: Math.round(performance.now() - started) };

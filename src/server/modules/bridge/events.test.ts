@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
 import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
+import { createKmsFromConfig } from '../../platform/kms.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { seedDemoCountry } from '../registries/index.ts';
 import { type EventDelivery, loadBridgeKey, startEventDelivery } from './index.ts';
@@ -139,7 +140,7 @@ describe.each(testEngines())('asynchronous exchange on the bridge on %s', (kind)
     t = await createTestApp(kind, { PUBLIC_URL: base });
     await seedDemoCountry(t.db.database, { profile: getCountryProfile('SN'), people: 10, seed: 'events' });
     await t.app.listen({ host: '127.0.0.1', port });
-    bridgeKey = await loadBridgeKey(t.db.database, new Date());
+    bridgeKey = await loadBridgeKey(t.db.database, createKmsFromConfig(t.config.kms), new Date());
     hook = await startWebhook();
     operator = await t.keyFor({ kind: 'operator', roles: ['bridge:admin'] });
     const orgs = await t.db.database.query<{ id: string; identifier: string }>(

@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
 import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
+import { developmentKms, type WrappedKey } from '../../platform/kms.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { createAuditLog } from '../audit/index.ts';
 import { seedDemoCountry } from '../registries/index.ts';
+import { openBackendToken } from './backend-tokens.ts';
 import { createBridgeClient, publishReferenceServices, registerDemoBridgeClient } from './index.ts';
 
 describe.each(testEngines())('reference services: the registries published on the bridge on %s', (kind) => {
@@ -87,10 +89,12 @@ describe.each(testEngines())('reference services: the registries published on th
     const listed = JSON.parse(catalogue.text).items as Array<{ serviceId: string; personalData: boolean }>;
     expect(listed.filter((s) => services.includes(s.serviceId)).every((s) => s.personalData)).toBe(true);
     // The backend token is write-only.
-    const [row] = await t.db.database.query<{ backend_token: string }>(
-      'SELECT backend_token FROM bridge_services WHERE backend_token IS NOT NULL LIMIT 1',
+    const [row] = await t.db.database.query<{ id: string; token: WrappedKey }>(
+      'SELECT id, backend_token_wrapped AS token FROM bridge_services WHERE backend_token_wrapped IS NOT NULL LIMIT 1',
     );
-    expect(catalogue.text).not.toContain(row?.backend_token);
+    const token = await openBackendToken(developmentKms(), row!.id, row!.token);
+    expect(token).toMatch(/^jk_/);
+    expect(catalogue.text).not.toContain(token);
   });
 
   it('answers through the bridge what the registry holds, for a named citizen under a legal basis', async () => {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../platform/db/database.ts';
+import { developmentKms, type KeyManagement } from '../../platform/kms.ts';
 import type { AuditLog } from '../audit/index.ts';
 import { createApiKey } from '../identity/index.ts';
+import { wrapBackendToken } from './backend-tokens.ts';
 import { formatServiceId, isSegment, memberClassFor } from './identifiers.ts';
 
 /**
@@ -55,13 +57,18 @@ export interface ReferenceServices {
   created: number;
 }
 
-/** Publishes (once) every registry of the seeded country as a bridge service of its owner. */
+/**
+ * Publishes (once) every registry of the seeded country as a bridge service of its owner. The backend
+ * token is stored wrapped by `options.kms`: the platform passes its own; tests that leave it out get
+ * the development key's, which the default configuration opens.
+ */
 export async function publishReferenceServices(
   database: Database,
   audit: AuditLog,
-  options: { instance: string; registriesUrl: string; now?: Date },
+  options: { instance: string; registriesUrl: string; now?: Date; kms?: KeyManagement },
 ): Promise<ReferenceServices> {
   const now = options.now ?? new Date();
+  const kms = options.kms ?? developmentKms();
   const registries = await database.query<{
     code: string;
     title: string;
@@ -120,6 +127,9 @@ export async function publishReferenceServices(
       version: 'v1',
     });
     services.push(serviceId);
+    const serviceUuid = randomUUID();
+    // Wrapped before the transaction: PGlite's one connection is held by an open transaction.
+    const wrappedToken = await wrapBackendToken(kms, serviceUuid, token);
     const made = await database.transaction(async (session) => {
       let [member] = await session.query<{ id: string }>(
         'SELECT id FROM bridge_members WHERE organisation_id = $1',
@@ -151,11 +161,10 @@ export async function publishReferenceServices(
       );
       if (exists.length) return false;
       const openapi = openapiFor(registry.code, registry.title);
-      const serviceUuid = randomUUID();
       await session.query(
-        `INSERT INTO bridge_services (id, subsystem_id, code, version, title, openapi, backend_url, backend_token,
+        `INSERT INTO bridge_services (id, subsystem_id, code, version, title, openapi, backend_url, backend_token_wrapped,
                                       personal_data, timeout_ms, enabled, created_at)
-         VALUES ($1, $2, $3, 'v1', $4, $5, $6, $7, true, 10000, true, $8)`,
+         VALUES ($1, $2, $3, 'v1', $4, $5, $6, $7::jsonb, true, 10000, true, $8)`,
         [
           serviceUuid,
           subsystem.id,
@@ -163,7 +172,7 @@ export async function publishReferenceServices(
           registry.title,
           JSON.stringify(openapi),
           options.registriesUrl,
-          token,
+          wrappedToken,
           now,
         ],
       );

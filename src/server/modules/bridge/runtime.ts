@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { AppContext } from '../../context.ts';
+import type { KeyManagement } from '../../platform/kms.ts';
 import type { CatalogueDeps } from './catalogue.ts';
 import { legalBasisOnly } from './checks/require-consent.ts';
 import type { ConsentHook, GatewayDeps } from './exchange.ts';
@@ -22,12 +23,12 @@ export interface BridgeRuntime {
 /** Everything the bridge keeps per node: the catalogue snapshot, its key, the nonce and log writers. */
 export async function createBridgeRuntime(
   ctx: AppContext,
-  options: { consent?: ConsentHook; metrics?: Registry } = {},
+  options: { kms: KeyManagement; consent?: ConsentHook; metrics?: Registry },
 ): Promise<BridgeRuntime> {
-  const snapshot = await createSnapshotHolder(ctx.database, {
+  const snapshot = await createSnapshotHolder(ctx.database, options.kms, {
     onError: (err) => ctx.logger.warn({ err }, 'bridge catalogue reload failed'),
   });
-  const key: BridgeKey = await loadBridgeKey(ctx.database, ctx.clock());
+  const key: BridgeKey = await loadBridgeKey(ctx.database, options.kms, ctx.clock());
   const nonces = createNonceStore(ctx.database);
   const quotas = await createQuotaTracker(ctx.database, ctx.clock, {
     onError: (err) => ctx.logger.warn({ err }, 'bridge quota reload failed'),
@@ -44,6 +45,7 @@ export async function createBridgeRuntime(
     instance: ctx.country.code,
     clock: ctx.clock,
     bridgeKey: () => key,
+    kms: options.kms,
   };
   const gateway: GatewayDeps = {
     database: ctx.database,

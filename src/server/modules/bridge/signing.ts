@@ -1,5 +1,6 @@
 import { createHash, sign } from 'node:crypto';
 import type { Database } from '../../platform/db/database.ts';
+import type { KeyManagement } from '../../platform/kms.ts';
 import { loadSigningKey, publishedSigningKeys, type SigningKey } from '../../platform/signing-keys.ts';
 
 export type BridgeKey = SigningKey;
@@ -9,8 +10,8 @@ export type BridgeKey = SigningKey;
  * prove what it received and an auditor what was exchanged. The first node to start creates it;
  * the others read the same row. Published with the older keys at /v1/bridge/keys.
  */
-export const loadBridgeKey = (database: Database, now: Date): Promise<BridgeKey> =>
-  loadSigningKey(database, 'bridge_signing_keys', 'bridge', now);
+export const loadBridgeKey = (database: Database, kms: KeyManagement, now: Date): Promise<BridgeKey> =>
+  loadSigningKey(database, kms, 'bridge_signing_keys', 'bridge', now);
 
 export const publishedBridgeKeys = (database: Database) =>
   publishedSigningKeys(database, 'bridge_signing_keys');

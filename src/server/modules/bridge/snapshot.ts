@@ -1,6 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createVerifier, type Verifier } from 'http-message-signatures';
 import type { Database } from '../../platform/db/database.ts';
+import type { KeyManagement, WrappedKey } from '../../platform/kms.ts';
+import { openBackendToken } from './backend-tokens.ts';
 import { formatMemberId, formatServiceId, formatSubsystemId } from './identifiers.ts';
 
 export interface KeyView {
@@ -76,7 +78,7 @@ export function templatePattern(path: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-export async function loadSnapshot(database: Database): Promise<Snapshot> {
+export async function loadSnapshot(database: Database, kms: KeyManagement): Promise<Snapshot> {
   const [state] = await database.query<{ version: string }>('SELECT version FROM bridge_state WHERE id = 1');
   const subsystems = await database.query<{
     id: string;
@@ -109,13 +111,13 @@ export async function loadSnapshot(database: Database): Promise<Snapshot> {
     code: string;
     version: string;
     backend_url: string;
-    backend_token: string | null;
+    backend_token: WrappedKey | null;
     personal_data: boolean;
     timeout_ms: number;
     enabled: boolean;
     environment: 'production' | 'sandbox';
   }>(
-    'SELECT id, subsystem_id, code, version, backend_url, backend_token, personal_data, timeout_ms, enabled, environment FROM bridge_services',
+    'SELECT id, subsystem_id, code, version, backend_url, backend_token_wrapped AS backend_token, personal_data, timeout_ms, enabled, environment FROM bridge_services',
   );
   const endpoints = await database.query<{
     id: string;
@@ -193,7 +195,8 @@ export async function loadSnapshot(database: Database): Promise<Snapshot> {
       serviceId,
       subsystemId: s.subsystem_id,
       backendUrl: new URL(s.backend_url),
-      backendToken: s.backend_token,
+      // Opened once per catalogue load, so a forwarded call costs no KMS operation.
+      backendToken: await openBackendToken(kms, s.id, s.backend_token),
       personalData: s.personal_data,
       timeoutMs: s.timeout_ms,
       enabled: s.enabled,
@@ -235,12 +238,13 @@ export interface SnapshotHolder {
 
 export async function createSnapshotHolder(
   database: Database,
+  kms: KeyManagement,
   options: { pollMs?: number; onError?: (err: unknown) => void } = {},
 ): Promise<SnapshotHolder> {
-  let snapshot = await loadSnapshot(database);
+  let snapshot = await loadSnapshot(database, kms);
   let loading: Promise<void> | undefined;
   const reload = async () => {
-    loading ??= loadSnapshot(database)
+    loading ??= loadSnapshot(database, kms)
       .then((s) => {
         if (s.version >= snapshot.version) snapshot = s;
       })

@@ -1,6 +1,7 @@
 import { CompactSign } from 'jose';
 import type { ArtefactClaims } from '../../../client/consent.ts';
 import type { Database } from '../../platform/db/database.ts';
+import type { KeyManagement } from '../../platform/kms.ts';
 import { loadSigningKey, publishedSigningKeys, type SigningKey } from '../../platform/signing-keys.ts';
 
 export {
@@ -14,8 +15,8 @@ export {
 export type ConsentKey = SigningKey;
 
 /** The newest consent signing key (its own table: consent artefacts are not bridge messages). */
-export const loadConsentKey = (database: Database, now: Date): Promise<ConsentKey> =>
-  loadSigningKey(database, 'consent_signing_keys', 'consent', now);
+export const loadConsentKey = (database: Database, kms: KeyManagement, now: Date): Promise<ConsentKey> =>
+  loadSigningKey(database, kms, 'consent_signing_keys', 'consent', now);
 
 export const publishedConsentKeys = (database: Database) =>
   publishedSigningKeys(database, 'consent_signing_keys');

@@ -8,7 +8,13 @@ import { onRequest } from './claims.ts';
 import type { DocumentsDeps } from './wallet.ts';
 
 export { issueCredential, signStatusList } from './credential.ts';
-export { type DocumentKeysDeps, issuerKey, retireIssuerKey, rotateIssuerKey } from './issuers.ts';
+export {
+  type DocumentKeysDeps,
+  documentKeySecretColumns,
+  issuerKey,
+  retireIssuerKey,
+  rotateIssuerKey,
+} from './issuers.ts';
 export { reconcileDocuments } from './reconcile.ts';
 export { documentsRoutes } from './routes.ts';
 export { documentsTrustRoutes, signTrustList, trustAnchorKeys } from './trust-list.ts';
@@ -51,7 +57,13 @@ export function createDocumentsDeps(input: {
     ...input,
     bridgeUrl: input.publicUrl,
     bridgeKey: () => {
-      bridgeKey ??= loadSigningKey(input.database, 'documents_bridge_keys', 'documents', input.clock());
+      bridgeKey ??= loadSigningKey(
+        input.database,
+        input.kms,
+        'documents_bridge_keys',
+        'documents',
+        input.clock(),
+      );
       return bridgeKey;
     },
   };

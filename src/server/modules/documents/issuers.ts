@@ -4,6 +4,7 @@ import type { Database, SqlSession } from '../../platform/db/database.ts';
 import { conflict, notFound } from '../../platform/http/problems.ts';
 import { type KeyManagement, rewrap, type WrappedKey } from '../../platform/kms.ts';
 import { authorize } from '../../platform/policy.ts';
+import type { SecretColumn } from '../../platform/secrets-at-rest.ts';
 import type { AuditLog } from '../audit/index.ts';
 import { canAdministerDocuments } from './policies.ts';
 
@@ -69,6 +70,22 @@ const trustSet: KeySet = { table: 'documents_trust_keys', organisation: undefine
 /** The KMS context binds a wrapped key to its row: moved to another row or set, it does not open. */
 const wrapContext = (set: KeySet, kid: string) =>
   set.organisation === undefined ? `documents-trust:${kid}` : `documents-issuer:${set.organisation}:${kid}`;
+
+/** Where issuer and trust keys are stored wrapped (start-up checks, master-key rotation). */
+export const documentKeySecretColumns: readonly SecretColumn[] = [
+  {
+    table: 'documents_issuer_keys',
+    key: ['kid', 'organisation'],
+    wrapped: 'private_key_wrapped',
+    context: (row) => wrapContext(issuerSet(row.organisation!), row.kid!),
+  },
+  {
+    table: 'documents_trust_keys',
+    key: ['kid'],
+    wrapped: 'private_key_wrapped',
+    context: (row) => wrapContext(trustSet, row.kid!),
+  },
+];
 const setFilter = (set: KeySet) => (set.organisation === undefined ? '' : 'AND organisation = $1');
 const setParams = (set: KeySet) => (set.organisation === undefined ? [] : [set.organisation]);
 const cacheKey = (set: KeySet) => set.organisation ?? '';

@@ -1,5 +1,6 @@
 import type { CountryProfile } from '../../../shared/countries/index.ts';
 import type { Database } from '../../platform/db/database.ts';
+import type { KeyManagement } from '../../platform/kms.ts';
 import { loadSigningKey, type SigningKey } from '../../platform/signing-keys.ts';
 import type { AuditLog } from '../audit/index.ts';
 
@@ -48,6 +49,8 @@ export function createEservicesDeps(input: {
   country: CountryProfile;
   clock: () => Date;
   publicUrl: string;
+  /** Wraps the output and bridge-client keys at rest. */
+  kms: KeyManagement;
   scanner?: AttachmentScanner;
   onRecordChanged?: EservicesDeps['onRecordChanged'];
 }): EservicesDeps {
@@ -62,9 +65,11 @@ export function createEservicesDeps(input: {
     ...input,
     bridgeUrl: input.publicUrl,
     scanner: input.scanner ?? eicarOnlyScanner,
-    outputKey: once(() => loadSigningKey(input.database, 'eservices_keys', 'output', input.clock())),
+    outputKey: once(() =>
+      loadSigningKey(input.database, input.kms, 'eservices_keys', 'output', input.clock()),
+    ),
     bridgeKey: once(() =>
-      loadSigningKey(input.database, 'eservices_bridge_keys', 'eservices', input.clock()),
+      loadSigningKey(input.database, input.kms, 'eservices_bridge_keys', 'eservices', input.clock()),
     ),
   };
 }

@@ -9,6 +9,7 @@ import {
 } from '../../../shared/documents/index.ts';
 import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
+import { createKmsFromConfig } from '../../platform/kms.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { createAuditLog } from '../audit/index.ts';
 import { publishReferenceServices } from '../bridge/index.ts';
@@ -136,7 +137,7 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
       tokens.push(await signIn(superAppClientId, 'https://app.jokko.example/cb', p.nin));
 
     operator = await t.keyFor({ kind: 'operator', roles: ['identity:admin', 'eservices:admin'] });
-    const factorDeps = { database, audit, publicUrl: base };
+    const factorDeps = { database, audit, publicUrl: base, kms: createKmsFromConfig(t.config.kms) };
     const roles: Array<[number, string, string[]]> = [
       [2, 'MJ-CJ', ['instructor', 'decider']],
       [3, 'DGID', ['instructor']],
@@ -695,6 +696,7 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
       country: getCountryProfile('SN'),
       clock: () => new Date(),
       publicUrl: base,
+      kms: createKmsFromConfig(t.config.kms),
       onRecordChanged: (change) =>
         revokeDocumentsOfRecord({ database: t.db.database, audit, clock: () => new Date() }, change),
     });

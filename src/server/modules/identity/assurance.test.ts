@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
 import { buildApp } from '../../app.ts';
 import { testEngines } from '../../platform/db/testing.ts';
+import { createKmsFromConfig } from '../../platform/kms.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { createAuditLog } from '../audit/index.ts';
 import { demoCitizens, listPeople, seedDemoCountry } from '../registries/index.ts';
@@ -67,7 +68,12 @@ describe.each(testEngines())('levels of assurance, passkeys and CIBA on %s', (ki
       ['c', others[0]!.nin],
     ] as const)
       citizens[key] = { nin, id: (await createAccount(database, nin, password)).id };
-    const deps: FactorDeps = { database, audit: createAuditLog(database), publicUrl: base };
+    const deps: FactorDeps = {
+      database,
+      audit: createAuditLog(database),
+      publicUrl: base,
+      kms: createKmsFromConfig(t.config.kms),
+    };
     // Citizen a has TOTP, a passkey and recovery codes; b a password only; c TOTP only.
     const totp = await startTotpEnrolment(deps, citizens.a.id, citizens.a.nin);
     totpSecret = totp.secret;
@@ -430,7 +436,7 @@ describe.each(testEngines())('levels of assurance, passkeys and CIBA on %s', (ki
       password,
     });
     const oldIdToken = (await tokensFor(bank, outcome)).id_token!;
-    const newKid = await addSigningKey(t.db.database);
+    const newKid = await addSigningKey(t.db.database, createKmsFromConfig(t.config.kms));
     // A second node started after the rotation: publishes both keys, signs with the new one.
     const node = await buildApp({ config: t.config, database: t.db.database, webDir: '/nonexistent' });
     try {

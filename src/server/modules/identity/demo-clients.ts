@@ -1,4 +1,5 @@
 import type { Database } from '../../platform/db/database.ts';
+import type { KeyManagement } from '../../platform/kms.ts';
 import { officeClientId } from './agents.ts';
 import { superAppClientId } from './me-routes.ts';
 import { cibaGrantType, registerClient } from './oidc/provider.ts';
@@ -44,16 +45,21 @@ export async function registerDemoClients(
   database: Database,
   publicUrl: string,
   bank: { clientId: string; clientSecret: string; redirectUri: string },
+  kms: KeyManagement,
 ): Promise<void> {
   await registerSuperAppClient(database, publicUrl);
-  await registerClient(database, {
-    client_id: bank.clientId,
-    client_secret: bank.clientSecret,
-    client_name: 'Banque Teranga (démo)',
-    redirect_uris: [bank.redirectUri],
-    grant_types: ['authorization_code', 'refresh_token', cibaGrantType],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    backchannel_token_delivery_mode: 'poll',
-  });
+  await registerClient(
+    database,
+    {
+      client_id: bank.clientId,
+      client_secret: bank.clientSecret,
+      client_name: 'Banque Teranga (démo)',
+      redirect_uris: [bank.redirectUri],
+      grant_types: ['authorization_code', 'refresh_token', cibaGrantType],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      backchannel_token_delivery_mode: 'poll',
+    },
+    kms,
+  );
 }

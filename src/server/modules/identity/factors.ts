@@ -13,6 +13,8 @@ import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import type { RequestOrigin } from '../../platform/actor.ts';
 import type { Database } from '../../platform/db/database.ts';
+import type { KeyManagement, WrappedKey } from '../../platform/kms.ts';
+import { type SecretColumn, secretContext, unwrapStored } from '../../platform/secrets-at-rest.ts';
 import type { AuditLog } from '../audit/index.ts';
 
 /**
@@ -25,7 +27,37 @@ export interface FactorDeps {
   database: Database;
   audit: AuditLog;
   publicUrl: string;
+  /** Wraps TOTP secrets at rest. */
+  kms: KeyManagement;
   clock?: () => Date;
+}
+
+const totpContext = (factorId: string) => secretContext('identity_factors', 'totp_secret', factorId);
+
+/** Where TOTP secrets are stored wrapped (start-up checks, master-key rotation). */
+export const totpSecretColumn: SecretColumn = {
+  table: 'identity_factors',
+  key: ['id'],
+  wrapped: 'totp_secret_wrapped',
+  context: (row) => totpContext(row.id!),
+  // Before 20261129120000 the base32 secret was kept in clear in totp_secret.
+  clear: { column: 'totp_secret', bytes: (secret) => Buffer.from(String(secret), 'utf8') },
+};
+
+interface TotpRow {
+  id: string;
+  totp_secret_wrapped: WrappedKey | null;
+  totp_last_step: string | null;
+}
+
+/** The base32 secret of a factor row, unwrapped for one check. */
+async function totpSecretOf(kms: KeyManagement, factor: TotpRow): Promise<string> {
+  const bytes = Buffer.from(await unwrapStored(kms, factor.totp_secret_wrapped, totpContext(factor.id)));
+  try {
+    return bytes.toString('utf8');
+  } finally {
+    bytes.fill(0);
+  }
 }
 
 export type Acr = 'low' | 'substantial' | 'high';
@@ -147,9 +179,11 @@ export async function startTotpEnrolment(
     `DELETE FROM identity_factors WHERE account_id = $1 AND kind = 'totp' AND NOT confirmed`,
     [accountId],
   );
+  const plaintext = Buffer.from(secret, 'utf8');
+  const wrapped = await deps.kms.wrap(plaintext, totpContext(factorId)).finally(() => plaintext.fill(0));
   await deps.database.query(
-    `INSERT INTO identity_factors (id, account_id, kind, name, totp_secret) VALUES ($1, $2, 'totp', $3, $4)`,
-    [factorId, accountId, factorName(name), secret],
+    `INSERT INTO identity_factors (id, account_id, kind, name, totp_secret_wrapped) VALUES ($1, $2, 'totp', $3, $4)`,
+    [factorId, accountId, factorName(name), JSON.stringify(wrapped)],
   );
   const uri = totpFor(secret, label).toString();
   const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
@@ -162,14 +196,15 @@ export async function startTotpEnrolment(
  * which also settles two nodes receiving the same code at once.
  */
 async function acceptTotp(
-  database: Database,
-  factor: { id: string; totp_secret: string; totp_last_step: string | null },
+  deps: { database: Database; kms: KeyManagement },
+  factor: TotpRow,
   code: string,
   now: Date,
 ): Promise<boolean> {
+  const { database } = deps;
   const clean = code.replace(/\s/g, '');
   if (!/^\d{6}$/.test(clean)) return false;
-  const delta = totpFor(factor.totp_secret, 'x').validate({
+  const delta = totpFor(await totpSecretOf(deps.kms, factor), 'x').validate({
     token: clean,
     timestamp: now.getTime(),
     window: 1,
@@ -191,18 +226,12 @@ export async function confirmTotp(
   code: string,
   origin?: RequestOrigin,
 ): Promise<boolean> {
-  const [factor] = await deps.database.query<{
-    id: string;
-    totp_secret: string;
-    totp_last_step: string | null;
-  }>(
-    `SELECT id::text AS id, totp_secret, totp_last_step::text AS totp_last_step FROM identity_factors
+  const [factor] = await deps.database.query<TotpRow>(
+    `SELECT id::text AS id, totp_secret_wrapped, totp_last_step::text AS totp_last_step FROM identity_factors
       WHERE id = $1 AND account_id = $2 AND kind = 'totp' AND NOT confirmed`,
     [factorId, accountId],
   );
-  const ok = factor
-    ? await acceptTotp(deps.database, factor, code, (deps.clock ?? (() => new Date()))())
-    : false;
+  const ok = factor ? await acceptTotp(deps, factor, code, (deps.clock ?? (() => new Date()))()) : false;
   if (ok) {
     // One authenticator app per account: a confirmed new one replaces the old.
     await deps.database.query(
@@ -223,17 +252,17 @@ export async function confirmTotp(
 
 /** Checks a code against the account's confirmed TOTP factor. */
 export async function verifyTotp(
-  database: Database,
+  deps: { database: Database; kms: KeyManagement },
   accountId: string,
   code: string,
   now: Date,
 ): Promise<boolean> {
-  const [factor] = await database.query<{ id: string; totp_secret: string; totp_last_step: string | null }>(
-    `SELECT id::text AS id, totp_secret, totp_last_step::text AS totp_last_step FROM identity_factors
+  const [factor] = await deps.database.query<TotpRow>(
+    `SELECT id::text AS id, totp_secret_wrapped, totp_last_step::text AS totp_last_step FROM identity_factors
       WHERE account_id = $1 AND kind = 'totp' AND confirmed`,
     [accountId],
   );
-  return factor ? acceptTotp(database, factor, code, now) : false;
+  return factor ? acceptTotp(deps, factor, code, now) : false;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -254,17 +254,21 @@ export async function listApplications(
  * CIBA is left out: with pairwise subjects it requires private_key_jwt client authentication, which
  * partner onboarding does not collect yet.
  */
-const registerPartnerClient = (database: Database, row: ApplicationRow, clientId: string, secret: string) =>
-  registerClient(database, {
-    client_id: clientId,
-    client_secret: secret,
-    client_name: row.registered_name ?? row.legal_name,
-    redirect_uris: row.redirect_uris,
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    subject_type: 'pairwise',
-  });
+const registerPartnerClient = (deps: PartnerDeps, row: ApplicationRow, clientId: string, secret: string) =>
+  registerClient(
+    deps.database,
+    {
+      client_id: clientId,
+      client_secret: secret,
+      client_name: row.registered_name ?? row.legal_name,
+      redirect_uris: row.redirect_uris,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      subject_type: 'pairwise',
+    },
+    deps.catalogue.kms,
+  );
 
 const clientIdFor = (row: ApplicationRow) =>
   `${row.organisation.toLowerCase()}-${row.subsystem_code.toLowerCase()}`.replace(/[^a-z0-9-]/g, '-');
@@ -342,7 +346,7 @@ export async function decideApplication(
         );
     const clientId = clientIdFor(row);
     // Nobody knows this secret: the applicant's is made when it collects its credentials.
-    await registerPartnerClient(deps.database, row, clientId, randomBytes(32).toString('base64url'));
+    await registerPartnerClient(deps, row, clientId, randomBytes(32).toString('base64url'));
     await deps.database.query(
       `UPDATE partner_applications SET status = 'approved', decided_at = $2, decided_by = $3, reason = $4, environment = $5,
               member_id = $6, subsystem_id = $7, oidc_client_id = $8 WHERE id = $1`,
@@ -396,7 +400,7 @@ export async function collectCredentials(
   if (!claimed.length)
     throw conflict('The credentials were already collected; ask an operator to replace them');
   const clientSecret = randomBytes(32).toString('base64url');
-  await registerPartnerClient(deps.database, row, row.oidc_client_id, clientSecret);
+  await registerPartnerClient(deps, row, row.oidc_client_id, clientSecret);
   const { id: keyId, key } = await createApiKey(deps.database.db, {
     label: `partner ${row.organisation} (${row.subsystem_code})`,
     actor: {

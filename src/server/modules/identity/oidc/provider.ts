@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, {
+  type AdapterPayload,
   type ClientMetadata,
   type Configuration,
   errors,
@@ -11,11 +12,13 @@ import type { CountryProfile } from '../../../../shared/countries/index.ts';
 import { validateNationalId } from '../../../../shared/countries/index.ts';
 import { systemActor } from '../../../platform/actor.ts';
 import type { Database } from '../../../platform/db/database.ts';
+import { developmentKms, type KeyManagement, type WrappedKey } from '../../../platform/kms.ts';
+import { type SecretColumn, secretContext, unwrapStored } from '../../../platform/secrets-at-rest.ts';
 import type { AuditLog } from '../../audit/index.ts';
 import { getPerson } from '../../registries/index.ts';
 import { findAccount, findAccountByNin } from '../accounts.ts';
 import { acrRank, requiredAcr } from '../factors.ts';
-import { databaseAdapter } from './adapter.ts';
+import { databaseAdapter, sealPayload } from './adapter.ts';
 import { type DataRequestPort, dataRequestParam } from './data-requests.ts';
 import { loggedOutPage, logoutPage, type PageContext, pickLanguage, translator } from './pages.ts';
 
@@ -25,39 +28,55 @@ export interface OidcDeps {
   country: CountryProfile;
   publicUrl: string;
   trustProxy: boolean;
+  /** Wraps the provider's signing keys, shared secrets and TOTP secrets at rest. */
+  kms: KeyManagement;
   /** Partners' requests for data answered during sign-in (the redirect flow of consent). */
   dataRequests?: DataRequestPort;
 }
 
+const oidcKeyContext = (kid: string) => secretContext('oidc_signing_keys', 'private_key', kid);
+
 /** Signing keys, newest first: the first signs, the others stay published until retired. */
-export async function signingKeys(database: Database): Promise<JWK[]> {
+export async function signingKeys(database: Database, kms: KeyManagement): Promise<JWK[]> {
   const read = async () =>
-    (
-      await database.query<{ private_jwk: JWK }>(
-        'SELECT private_jwk FROM oidc_signing_keys WHERE retired_at IS NULL ORDER BY activated_at DESC, kid',
-      )
-    ).map((r) => r.private_jwk);
-  const keys = await read();
-  if (keys.length) return keys;
-  await addSigningKey(database, true);
-  return read();
+    database.query<{ kid: string; private_key_wrapped: WrappedKey | null }>(
+      'SELECT kid, private_key_wrapped FROM oidc_signing_keys WHERE retired_at IS NULL ORDER BY activated_at DESC, kid',
+    );
+  let rows = await read();
+  if (!rows.length) {
+    await addSigningKey(database, kms, true);
+    rows = await read();
+  }
+  const keys: JWK[] = [];
+  for (const row of rows) {
+    const json = Buffer.from(await unwrapStored(kms, row.private_key_wrapped, oidcKeyContext(row.kid)));
+    keys.push(JSON.parse(json.toString('utf8')) as JWK);
+    json.fill(0);
+  }
+  return keys;
 }
 
 /**
  * Adds a signing key. Nodes pick it up when they restart (a rolling restart, so no downtime); the
  * previous key stays in the JWKS, so tokens it signed still verify until it is retired.
  */
-export async function addSigningKey(database: Database, onlyIfNone = false): Promise<string> {
+export async function addSigningKey(
+  database: Database,
+  kms: KeyManagement,
+  onlyIfNone = false,
+): Promise<string> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig' };
   const kid = createHmac('sha256', 'kid').update(JSON.stringify(jwk)).digest('base64url').slice(0, 16);
+  const plaintext = Buffer.from(JSON.stringify({ ...jwk, kid }), 'utf8');
+  const wrapped = await kms.wrap(plaintext, oidcKeyContext(kid)).finally(() => plaintext.fill(0));
   // Two nodes starting together on an empty database: one insert wins, both read it back.
   await database.query(
     onlyIfNone
-      ? `INSERT INTO oidc_signing_keys (kid, private_jwk) SELECT $1, $2::jsonb
+      ? `INSERT INTO oidc_signing_keys (kid, private_key_wrapped) SELECT $1, $2::jsonb
           WHERE NOT EXISTS (SELECT 1 FROM oidc_signing_keys WHERE retired_at IS NULL)`
-      : 'INSERT INTO oidc_signing_keys (kid, private_jwk) VALUES ($1, $2::jsonb)',
-    [kid, JSON.stringify({ ...jwk, kid })],
+      : 'INSERT INTO oidc_signing_keys (kid, private_key_wrapped) VALUES ($1, $2::jsonb)',
+    [kid, JSON.stringify(wrapped)],
   );
   return kid;
 }
@@ -73,17 +92,31 @@ export async function retireSigningKeys(database: Database, keep = 1): Promise<s
   return rows.map((r) => r.kid);
 }
 
+const sharedSecretContext = (name: string) => secretContext('identity_secrets', 'secret', name);
+
+/** Where the shared secrets are stored wrapped (start-up checks, master-key rotation). */
+export const identitySecretsColumn: SecretColumn = {
+  table: 'identity_secrets',
+  key: ['name'],
+  wrapped: 'secret_wrapped',
+  context: (row) => sharedSecretContext(row.name!),
+  // Before 20261129120000 the bytes were kept in clear in secret.
+  clear: { column: 'secret', bytes: (secret) => Buffer.from(secret as Uint8Array) },
+};
+
 /** A secret every node shares, created by the first node that needs it. */
-async function sharedSecret(database: Database, name: string): Promise<Buffer> {
+async function sharedSecret(database: Database, kms: KeyManagement, name: string): Promise<Buffer> {
+  const fresh = randomBytes(32);
+  const wrapped = await kms.wrap(fresh, sharedSecretContext(name)).finally(() => fresh.fill(0));
   await database.query(
-    'INSERT INTO identity_secrets (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
-    [name, randomBytes(32)],
+    'INSERT INTO identity_secrets (name, secret_wrapped) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
+    [name, JSON.stringify(wrapped)],
   );
-  const [row] = await database.query<{ secret: Uint8Array }>(
-    'SELECT secret FROM identity_secrets WHERE name = $1',
+  const [row] = await database.query<{ secret_wrapped: WrappedKey | null }>(
+    'SELECT secret_wrapped FROM identity_secrets WHERE name = $1',
     [name],
   );
-  return Buffer.from(row!.secret);
+  return Buffer.from(await unwrapStored(kms, row?.secret_wrapped, sharedSecretContext(name)));
 }
 
 export const supportedScopes = ['openid', 'offline_access', 'profile', 'address', 'phone', 'email', 'nin'];
@@ -154,12 +187,12 @@ export interface OidcRuntime {
 export const cibaGrantType = 'urn:openid:params:grant-type:ciba';
 
 export async function createOidcProvider(deps: OidcDeps): Promise<OidcRuntime> {
-  const keys = await signingKeys(deps.database);
-  const cookieKey = (await sharedSecret(deps.database, 'oidc-cookies')).toString('base64url');
-  const formKey = await sharedSecret(deps.database, 'interaction-forms');
-  const pairwiseSalt = await sharedSecret(deps.database, 'pairwise-sub');
+  const keys = await signingKeys(deps.database, deps.kms);
+  const cookieKey = (await sharedSecret(deps.database, deps.kms, 'oidc-cookies')).toString('base64url');
+  const formKey = await sharedSecret(deps.database, deps.kms, 'interaction-forms');
+  const pairwiseSalt = await sharedSecret(deps.database, deps.kms, 'pairwise-sub');
   const configuration: Configuration = {
-    adapter: databaseAdapter(deps.database),
+    adapter: databaseAdapter(deps.database, deps.kms),
     jwks: { keys } as Configuration['jwks'],
     cookies: { keys: [cookieKey], long: { signed: true }, short: { signed: true } },
     pkce: { required: () => true },
@@ -360,11 +393,24 @@ function pageContextOf(ctx: KoaContextWithOIDC, deps: OidcDeps): PageContext {
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Registers (or updates) a relying party; operators do this, and the seed adds the demo ones. */
-export async function registerClient(database: Database, metadata: ClientMetadata): Promise<void> {
+/**
+ * Registers (or updates) a relying party; operators do this, and the seed adds the demo ones. Its
+ * secret is stored wrapped, as the provider's adapter does: the platform passes its KMS; tests and
+ * tools that leave it out get the development key's, which the default configuration opens.
+ */
+export async function registerClient(
+  database: Database,
+  metadata: ClientMetadata,
+  kms: KeyManagement = developmentKms(),
+): Promise<void> {
+  const sealed = await sealPayload(kms, 'Client', metadata.client_id, metadata as AdapterPayload);
   await database.query(
-    `INSERT INTO oidc_payloads (model, id, payload) VALUES ('Client', $1, $2::jsonb)
-     ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload`,
-    [metadata.client_id, JSON.stringify(metadata)],
+    `INSERT INTO oidc_payloads (model, id, payload, client_secret_wrapped) VALUES ('Client', $1, $2::jsonb, $3::jsonb)
+     ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, client_secret_wrapped = EXCLUDED.client_secret_wrapped`,
+    [
+      metadata.client_id,
+      JSON.stringify(sealed.payload),
+      sealed.secret ? JSON.stringify(sealed.secret) : null,
+    ],
   );
 }
