@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import { verifyCredential, verifyPresentation, verifyTrustList } from '../shared/documents/index.ts';
+import { registerBackupCommands } from './cli/backup.ts';
+import { registerKeysCommands } from './cli/keys.ts';
 import {
   type Config,
   ConfigError,
@@ -12,7 +14,13 @@ import {
   loadConfig,
 } from './config.ts';
 import { startPlatform } from './main.ts';
-import { createAuditLog, verifyAuditLog } from './modules/audit/index.ts';
+import {
+  createAuditLog,
+  publishTreeHead,
+  runWitness,
+  verifyAuditLog,
+  type WitnessState,
+} from './modules/audit/index.ts';
 import {
   createBridgeClient,
   exportMessageLog,
@@ -35,6 +43,7 @@ import { actorKinds, systemActor } from './platform/actor.ts';
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { openConfiguredDatabase } from './platform/db/open.ts';
+import { createKmsFromConfig } from './platform/kms.ts';
 
 /** Exit codes: 0 success, 1 the operation failed (e.g. a broken audit chain), 2 bad usage or config. */
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
@@ -142,11 +151,12 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
           clientSecret: randomBytes(32).toString('base64url'),
           redirectUri: 'http://localhost:4000/callback',
         };
-        await registerDemoClients(database, cfg.publicUrl, bank);
+        await registerDemoClients(database, cfg.publicUrl, bank, createKmsFromConfig(cfg.kms));
         out(
           `Demo relying parties: ${superAppClientId} (public client, PKCE) and ${bank.clientId} / ${bank.clientSecret}`,
         );
         const reference = await publishReferenceServices(database, createAuditLog(database), {
+          kms: createKmsFromConfig(cfg.kms),
           instance: profile.code,
           registriesUrl: `${cfg.publicUrl}/v1/registries`,
         });
@@ -166,7 +176,7 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       const cfg = config();
       await withDatabase(cfg, async (database) => {
         await migrate(database);
-        const kid = await addSigningKey(database);
+        const kid = await addSigningKey(database, createKmsFromConfig(cfg.kms));
         await createAuditLog(database).record({
           actor: { kind: 'system', id: 'cli' },
           action: 'identity.signing-key.added',
@@ -274,13 +284,67 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
     .action(async () => {
       const result = await withDatabase(config(), (database) => verifyAuditLog(database));
       if (result.ok) {
-        out(`Audit log verifies: ${result.entries} entries, head ${result.headHash ?? '(empty)'}.`);
+        out(
+          `Audit log verifies: ${result.entries} entries, chain head ${result.headHash ?? '(empty)'}, ` +
+            `Merkle root ${result.rootHash ?? '(empty)'}, ${result.treeHeadsChecked} signed tree heads checked.`,
+        );
         return;
       }
       const b = result.firstBroken!;
       throw new CliFailure(
         `Audit log does NOT verify: entry seq=${b.seq}${b.id ? ` id=${b.id}` : ''} is broken: ${b.reason} (${result.entries} entries checked).`,
       );
+    });
+
+  audit
+    .command('publish-head')
+    .description('Sign and store a tree head for the log as it is now (the worker does it every minute).')
+    .action(async () => {
+      const cfg = config();
+      const head = await withDatabase(cfg, (database) =>
+        publishTreeHead({ database, kms: createKmsFromConfig(cfg.kms), clock: () => new Date() }),
+      );
+      out(
+        `Tree head: ${head.treeSize} entries, root ${head.rootHash}, signed by ${head.kid} at ${head.issuedAt}.`,
+      );
+    });
+  audit
+    .command('witness')
+    .description(
+      "Check that the log's newest signed tree head extends the last one this witness kept; exit 1 on a fork, rewrite or truncation.",
+    )
+    .requiredOption('--log <url>', "the log's base URL, e.g. https://jokko.example/v1/audit")
+    .option(
+      '--state <file>',
+      'where the witness keeps the last head and the pinned keys',
+      'jokko-witness.json',
+    )
+    .option('--watch <seconds>', 'check again every so many seconds until stopped', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of seconds');
+      return n;
+    })
+    .action(async (opts: { log: string; state: string; watch?: number }) => {
+      for (;;) {
+        const state = existsSync(opts.state)
+          ? (JSON.parse(readFileSync(opts.state, 'utf8')) as WitnessState)
+          : undefined;
+        const outcome = await runWitness({ log: opts.log, ...(state ? { state } : {}) });
+        if (outcome.kind === 'alert') throw new CliFailure(`ALERT: ${outcome.reason}`);
+        // Written to a temporary file first: a crash never leaves a half-written state.
+        writeFileSync(`${opts.state}.tmp`, `${JSON.stringify(outcome.state, null, 2)}\n`);
+        renameSync(`${opts.state}.tmp`, opts.state);
+        const h = outcome.head;
+        out(
+          outcome.kind === 'first'
+            ? `First head kept: ${h.treeSize} entries, root ${h.rootHash}; ${outcome.state.keys.length} log key(s) pinned.`
+            : outcome.kind === 'unchanged'
+              ? `Unchanged: ${h.treeSize} entries, root ${h.rootHash}.`
+              : `Consistent: ${outcome.previous.treeSize} → ${h.treeSize} entries, root ${h.rootHash}.`,
+        );
+        if (!opts.watch) return;
+        await new Promise((r) => setTimeout(r, opts.watch! * 1000));
+      }
     });
 
   const bridge = program.command('bridge').description('Digital Bridge tools.');
@@ -346,7 +410,7 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       const cfg = config();
       await withDatabase(cfg, async (database) => {
         await migrate(database);
-        const key = await loadBridgeKey(database, new Date());
+        const key = await loadBridgeKey(database, createKmsFromConfig(cfg.kms), new Date());
         const bundle = await exportMessageLog(
           { database, audit: createAuditLog(database), bridgeKey: () => key, clock: () => new Date() },
           systemActor('cli'),
@@ -457,6 +521,9 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       for (const w of configWarnings(cfg, env)) out(`WARNING: ${w}`);
       out('Configuration is valid.');
     });
+
+  registerBackupCommands(program, env);
+  registerKeysCommands(program, config);
 
   return program;
 }

@@ -11,7 +11,7 @@ import {
   demoEnrolment,
   ensureDemoCredentials,
 } from './demo.ts';
-import { createAuditLog } from './modules/audit/index.ts';
+import { createAuditLog, publishTreeHead } from './modules/audit/index.ts';
 import { loadBridgeKey, startEventDelivery } from './modules/bridge/index.ts';
 import { remindExpiringConsents } from './modules/consent/index.ts';
 import {
@@ -31,8 +31,9 @@ import { createProgressBar, isSeeded, seedDemoCountry } from './modules/registri
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { openConfiguredDatabase } from './platform/db/open.ts';
-import { createKmsFromConfig } from './platform/kms.ts';
+import { createKmsFromConfig, type KeyManagement } from './platform/kms.ts';
 import { loggerOptions } from './platform/logger.ts';
+import { prepareStoredSecrets } from './stored-secrets.ts';
 
 export interface RunningPlatform {
   app: FastifyInstance | undefined;
@@ -43,8 +44,8 @@ export interface RunningPlatform {
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
-async function bridgeKeyLoader(database: Database) {
-  const key = await loadBridgeKey(database, new Date());
+async function bridgeKeyLoader(database: Database, kms: KeyManagement) {
+  const key = await loadBridgeKey(database, kms, new Date());
   return () => key;
 }
 
@@ -58,6 +59,11 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       const report = await migrate(database);
       if (report.applied.length) say(`Applied ${report.applied.length} database migration(s).`);
     }
+    // Every role: secrets older versions kept in clear are wrapped, and a wrong master key stops here.
+    const kms = createKmsFromConfig(config.kms);
+    const wrapped = Object.entries(await prepareStoredSecrets(database, kms));
+    if (wrapped.length)
+      say(`Wrapped secrets stored in clear: ${wrapped.map(([table, n]) => `${table} ${n}`).join(', ')}.`);
     if (config.seedOnStart && !(await isSeeded(database))) {
       const profile = getCountryProfile(config.country);
       say(`Creating the demo population for ${profile.name.en} (${config.seedPeople} people)...`);
@@ -102,7 +108,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
         ? undefined
         : startEventDelivery({
             database,
-            bridgeKey: await bridgeKeyLoader(database),
+            bridgeKey: await bridgeKeyLoader(database, kms),
             clock: () => new Date(),
             onError: (err) => process.stderr.write(`event delivery: ${(err as Error).message}\n`),
           });
@@ -124,7 +130,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       database,
       audit: workerAudit,
       clock: workerClock,
-      kms: createKmsFromConfig(config.kms),
+      kms,
       country: getCountryProfile(config.country),
       publicUrl: config.publicUrl,
     });
@@ -134,6 +140,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
       country: getCountryProfile(config.country),
       clock: workerClock,
       publicUrl: config.publicUrl,
+      kms,
       onRecordChanged: (change) => revokeDocumentsOfRecord(workerDocuments, change),
     });
     // Approved applications whose registry change failed (a registry unreachable) are completed on
@@ -158,6 +165,19 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
             );
           }, 5 * 60_000);
     documentChecks?.unref();
+    // The transparency log signs a tree head every minute when entries were added, so witnesses see
+    // any later rewrite; several workers may race, the tree size decides (same head either way).
+    const treeHeads =
+      config.role === 'api'
+        ? undefined
+        : setInterval(() => {
+            publishTreeHead({
+              database,
+              kms: createKmsFromConfig(config.kms),
+              clock: () => new Date(),
+            }).catch((err: unknown) => process.stderr.write(`tree heads: ${(err as Error).message}\n`));
+          }, 60_000);
+    treeHeads?.unref();
     // The notify outbox: e-mails over SMTP (logged when SMTP_URL is absent), SMS and letters logged
     // until a provider is wired. Several workers share it (SKIP LOCKED); delivery is at least once.
     const notifyLog = pino(loggerOptions(config.logLevel)).child({ component: 'notify' });
@@ -254,6 +274,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
         if (reminders) clearInterval(reminders);
         if (completions) clearInterval(completions);
         if (documentChecks) clearInterval(documentChecks);
+        if (treeHeads) clearInterval(treeHeads);
         await delivery?.stop();
         await notices?.stop();
         email?.close();

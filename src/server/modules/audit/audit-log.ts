@@ -1,60 +1,26 @@
-import { createHash, randomUUID } from 'node:crypto';
-import canonicalize from 'canonicalize';
-import type { RequestOrigin } from '../../platform/actor.ts';
+import { randomUUID } from 'node:crypto';
 import type { Database, SqlSession } from '../../platform/db/database.ts';
+import { type AuditRow, rowToEntry, selectEntries } from './audit.repo.ts';
+import {
+  type AuditEntry,
+  type AuditEvent,
+  entryHash,
+  genesisHash,
+  hashedContent,
+  leafHashOf,
+} from './entry.ts';
+import { insertNodes, leftSiblingsAt, nodesForAppend, TreeIncompleteError, treeSize } from './merkle-tree.ts';
 
-/** What a module records: who, acting as what, did what, to which subject, from where, with what outcome. */
-export interface AuditEvent {
-  actor: { kind: string; id: string };
-  actingAs?: string;
-  action: string;
-  subject?: { kind: string; id: string };
-  outcome: 'success' | 'denied' | 'failure';
-  origin?: RequestOrigin;
-  details?: Record<string, unknown>;
-}
-
-export interface AuditEntry extends AuditEvent {
-  seq: number;
-  id: string;
-  recordedAt: string;
-  /** Hex SHA-256 of the previous entry (64 zeros for the first). */
-  prevHash: string;
-  hash: string;
-}
+export type { AuditEntry, AuditEvent } from './entry.ts';
 
 export interface AuditLog {
   record(event: AuditEvent): Promise<AuditEntry>;
   recordMany(events: AuditEvent[]): Promise<AuditEntry[]>;
 }
 
-export const genesisHash = Buffer.alloc(32);
 // Shared by every node; only audit appends take this advisory lock.
 const appendLockKey = 7_214_530_002;
 const maxBatch = 500;
-
-/** The exact JSON that is hashed; documented in docs/decisions/0004-audit-chain.md. */
-export function hashedContent(e: Omit<AuditEntry, 'prevHash' | 'hash'>): Record<string, unknown> {
-  return {
-    v: 1,
-    seq: e.seq,
-    id: e.id,
-    recordedAt: e.recordedAt,
-    actor: { kind: e.actor.kind, id: e.actor.id },
-    actingAs: e.actingAs ?? null,
-    action: e.action,
-    subject: e.subject ? { kind: e.subject.kind, id: e.subject.id } : null,
-    outcome: e.outcome,
-    origin: { ip: e.origin?.ip ?? null, requestId: e.origin?.requestId ?? null },
-    details: e.details ?? {},
-  };
-}
-
-export function entryHash(prevHash: Uint8Array, content: Record<string, unknown>): Buffer {
-  const json = canonicalize(content);
-  if (json === undefined) throw new Error('audit entry cannot be canonicalised');
-  return createHash('sha256').update(prevHash).update(json, 'utf8').digest();
-}
 
 const columns = [
   'seq',
@@ -87,6 +53,10 @@ async function appendBatch(
   );
   let seq = head ? Number(head.seq) + 1 : 0;
   let prev: Uint8Array = head ? head.hash : genesisHash;
+  // The Merkle tree grows in the same transaction; entries from before it existed join it first.
+  await catchUpTree(session, seq);
+  const siblings = await leftSiblingsAt(session, seq);
+  const leaves: Buffer[] = [];
   const recordedAt = new Date(now.getTime()).toISOString();
   const entries: AuditEntry[] = [];
   const params: unknown[] = [];
@@ -100,6 +70,7 @@ async function appendBatch(
       hash: hash.toString('hex'),
     };
     entries.push(entry);
+    leaves.push(leafHashOf(base));
     const values = [
       seq,
       entry.id,
@@ -124,6 +95,7 @@ async function appendBatch(
     seq++;
   }
   await session.query(`INSERT INTO audit_log (${columns.join(', ')}) VALUES ${rows.join(', ')}`, params);
+  await insertNodes(session, nodesForAppend(entries[0]!.seq, siblings, leaves));
   return entries;
 }
 
@@ -174,4 +146,27 @@ export function createAuditLog(database: Database, options: { clock?: () => Date
       return Promise.all(events.map((event) => this.record(event)));
     },
   };
+}
+
+/**
+ * Brings the tree up to the log's `logSize` entries: entries written before the tree existed (or
+ * by an older version) get their leaves now. Runs under the append lock.
+ */
+export async function catchUpTree(session: SqlSession, logSize: number): Promise<void> {
+  let size = await treeSize(session);
+  if (size >= logSize) return;
+  const siblings = await leftSiblingsAt(session, size);
+  while (size < logSize) {
+    const rows = await session.query<AuditRow>(`${selectEntries} WHERE seq >= $1 ORDER BY seq LIMIT 5000`, [
+      size,
+    ]);
+    if (rows.length === 0) break;
+    const leaves: Buffer[] = [];
+    for (const row of rows) {
+      if (Number(row.seq) !== size + leaves.length) throw new TreeIncompleteError(0, size + leaves.length);
+      leaves.push(leafHashOf(rowToEntry(row)));
+    }
+    await insertNodes(session, nodesForAppend(size, siblings, leaves));
+    size += leaves.length;
+  }
 }

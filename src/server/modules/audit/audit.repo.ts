@@ -1,5 +1,5 @@
 import type { Database } from '../../platform/db/database.ts';
-import type { AuditEntry } from './audit-log.ts';
+import type { AuditEntry } from './entry.ts';
 
 export interface AuditRow {
   seq: string | number;

@@ -5,6 +5,7 @@ export {
   createBridgeClient,
 } from '../../../client/bridge.ts';
 export { type AdministrationBridge, connectAdministration } from './administration.ts';
+export { backendTokenSecretColumn } from './backend-tokens.ts';
 export {
   addSubsystem,
   type CatalogueDeps,
@@ -23,7 +24,14 @@ export type { ConsentDecision, ConsentHook, Exchange } from './exchange.ts';
 export { gatewayRoutes } from './gateway.ts';
 export { formatServiceId, formatSubsystemId, parseSubsystemId } from './identifiers.ts';
 export { exportMessageLog, type LogBundle, verifyLogBundle } from './log-export.ts';
-export { type DataAccess, listAccessesToSubject, recordHash } from './message-log.ts';
+export {
+  type DataAccess,
+  type ExchangeEvidence,
+  type ExchangeRecord,
+  exchangeEvidence,
+  listAccessesToSubject,
+  recordHash,
+} from './message-log.ts';
 export { pipeline } from './pipeline.ts';
 export { ensureSubsystemAccess, type SubsystemAccess } from './platform-access.ts';
 export { publishReferenceServices, referenceSubsystem, registerDemoBridgeClient } from './reference.ts';

@@ -4,7 +4,13 @@ import type { Actor } from '../../platform/actor.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { authorize, hasRole } from '../../platform/policy.ts';
 import type { AuditLog } from '../audit/index.ts';
-import { type ExchangeRecord, type LoggedExchange, recordHash } from './message-log.ts';
+import {
+  type ExchangeRecord,
+  exchangeFromRow,
+  type LoggedExchange,
+  type MessageLogRow,
+  recordHash,
+} from './message-log.ts';
 import { canAdministerBridge } from './policies.ts';
 import { type BridgeKey, publishedBridgeKeys, sha256, signWithBridgeKey } from './signing.ts';
 
@@ -41,56 +47,6 @@ const headerOf = (b: Pick<LogBundle, 'format' | 'exportedAt' | 'from' | 'to' | '
     digest: b.digest,
   }) ?? '';
 
-interface Row {
-  id: string;
-  xroad_id: string;
-  client: string;
-  service: string;
-  method: string;
-  endpoint: string | null;
-  user_id: string | null;
-  issue: string | null;
-  subject: string | null;
-  consent_id: string | null;
-  request_hash: string | null;
-  response_hash: string | null;
-  status: number;
-  problem: string | null;
-  request_bytes: string | number;
-  response_bytes: string | number;
-  started_at: Date | string;
-  duration_ms: number;
-  backend_ms: number | null;
-  record_hash: string;
-  signer: string;
-  signature: string;
-}
-
-const fromRow = (r: Row): LoggedExchange => ({
-  id: r.id,
-  xroadId: r.xroad_id,
-  client: r.client,
-  service: r.service,
-  method: r.method,
-  endpoint: r.endpoint,
-  userId: r.user_id,
-  issue: r.issue,
-  subject: r.subject,
-  consentId: r.consent_id,
-  requestHash: r.request_hash,
-  responseHash: r.response_hash,
-  status: r.status,
-  problem: r.problem,
-  requestBytes: Number(r.request_bytes),
-  responseBytes: Number(r.response_bytes),
-  startedAt: new Date(r.started_at).toISOString(),
-  durationMs: r.duration_ms,
-  backendMs: r.backend_ms,
-  recordHash: r.record_hash,
-  signer: r.signer,
-  signature: r.signature,
-});
-
 /** Exports the records of a period (start inclusive, end exclusive), signed as a whole; the export is audited. */
 export async function exportMessageLog(
   deps: { database: Database; audit: AuditLog; bridgeKey: () => BridgeKey; clock: () => Date },
@@ -98,11 +54,11 @@ export async function exportMessageLog(
   period: { from: Date; to: Date },
 ): Promise<LogBundle> {
   authorize(actor, canExportLog, undefined, 'export the bridge message log');
-  const rows = await deps.database.query<Row>(
+  const rows = await deps.database.query<MessageLogRow>(
     'SELECT * FROM bridge_message_log WHERE started_at >= $1 AND started_at < $2 ORDER BY started_at, id',
     [period.from, period.to],
   );
-  const records = rows.map(fromRow);
+  const records = rows.map(exchangeFromRow);
   const key = deps.bridgeKey();
   const head = {
     format: bundleFormat,

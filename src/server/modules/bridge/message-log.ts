@@ -40,6 +40,57 @@ export function recordHash(record: ExchangeRecord): Buffer {
   return sha256(json);
 }
 
+/** A bridge_message_log row as the drivers return it. */
+export interface MessageLogRow {
+  id: string;
+  xroad_id: string;
+  client: string;
+  service: string;
+  method: string;
+  endpoint: string | null;
+  user_id: string | null;
+  issue: string | null;
+  subject: string | null;
+  consent_id: string | null;
+  request_hash: string | null;
+  response_hash: string | null;
+  status: number;
+  problem: string | null;
+  request_bytes: string | number;
+  response_bytes: string | number;
+  started_at: Date | string;
+  duration_ms: number;
+  backend_ms: number | null;
+  record_hash: string;
+  signer: string;
+  signature: string;
+}
+
+export const exchangeFromRow = (r: MessageLogRow): LoggedExchange => ({
+  id: r.id,
+  xroadId: r.xroad_id,
+  client: r.client,
+  service: r.service,
+  method: r.method,
+  endpoint: r.endpoint,
+  userId: r.user_id,
+  issue: r.issue,
+  subject: r.subject,
+  consentId: r.consent_id,
+  requestHash: r.request_hash,
+  responseHash: r.response_hash,
+  status: r.status,
+  problem: r.problem,
+  requestBytes: Number(r.request_bytes),
+  responseBytes: Number(r.response_bytes),
+  startedAt: new Date(r.started_at).toISOString(),
+  durationMs: r.duration_ms,
+  backendMs: r.backend_ms,
+  recordHash: r.record_hash,
+  signer: r.signer,
+  signature: r.signature,
+});
+
 export interface MessageLog {
   /**
    * Resolves once the record is committed; the gateway answers the client only after that. A
@@ -165,6 +216,8 @@ export function createMessageLog(
 }
 
 export interface DataAccess {
+  /** The message-log record: its id asks for the proof that it is in the transparency log. */
+  id: string;
   at: string;
   client: string;
   organisation: string | null;
@@ -186,6 +239,7 @@ export async function listAccessesToSubject(
   page: { limit: number; before?: Date },
 ): Promise<DataAccess[]> {
   const rows = await database.query<{
+    id: string;
     started_at: Date;
     client: string;
     name: string | null;
@@ -194,7 +248,7 @@ export async function listAccessesToSubject(
     consent_id: string | null;
     status: number;
   }>(
-    `SELECT l.started_at, l.client, o.name, l.service, l.endpoint, l.consent_id, l.status
+    `SELECT l.id::text AS id, l.started_at, l.client, o.name, l.service, l.endpoint, l.consent_id, l.status
        FROM bridge_message_log l
        LEFT JOIN bridge_members m ON l.client LIKE m.instance || '/' || m.member_class || '/' || m.member_code || '/%'
        LEFT JOIN organisations o ON o.id = m.organisation_id
@@ -203,6 +257,7 @@ export async function listAccessesToSubject(
     [nin, page.before ?? null, page.limit],
   );
   return rows.map((r) => ({
+    id: r.id,
     at: new Date(r.started_at).toISOString(),
     client: r.client,
     organisation: r.name,
@@ -212,4 +267,47 @@ export async function listAccessesToSubject(
     status: r.status,
     refused: r.status >= 400,
   }));
+}
+
+/**
+ * What lets a citizen check that an exchange about them is in the transparency log: the record as
+ * hashed, and the hashes of its batch, whose digest the batch's audit entry carries.
+ */
+export interface ExchangeEvidence {
+  record: ExchangeRecord;
+  recordHash: string;
+  /** The audit entry that chained the record's batch (action bridge.message-log.batch). */
+  auditSeq: number;
+  /** Every record hash of the batch in order: SHA-256 of their newline-joined list is the entry's digest. */
+  batchRecordHashes: string[];
+}
+
+export async function exchangeEvidence(
+  database: Database,
+  recordId: string,
+  nin: string,
+): Promise<ExchangeEvidence | undefined> {
+  const [row] = await database.query<MessageLogRow>(
+    'SELECT * FROM bridge_message_log WHERE id = $1 AND subject = $2',
+    [recordId, nin],
+  );
+  if (!row) return undefined;
+  const [batch] = await database.query<{ seq: string | number; details: { ids: string[] } }>(
+    `SELECT seq, details FROM audit_log WHERE action = 'bridge.message-log.batch' AND details -> 'ids' ? $1`,
+    [recordId],
+  );
+  if (!batch) return undefined;
+  const ids = batch.details.ids;
+  const hashes = await database.query<{ id: string; record_hash: string }>(
+    'SELECT id::text AS id, record_hash FROM bridge_message_log WHERE id = ANY($1::uuid[])',
+    [ids],
+  );
+  const byId = new Map(hashes.map((h) => [h.id, h.record_hash]));
+  const { recordHash: hash, signer: _signer, signature: _signature, ...record } = exchangeFromRow(row);
+  return {
+    record,
+    recordHash: hash,
+    auditSeq: Number(batch.seq),
+    batchRecordHashes: ids.map((id) => byId.get(id) ?? ''),
+  };
 }

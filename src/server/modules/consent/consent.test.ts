@@ -1,15 +1,23 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import type { JWK } from 'jose';
 import * as client from 'openid-client';
 import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type InclusionProof, type TreeHead, verifyInclusion } from '../../../shared/audit/merkle.ts';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
 import { buildApp } from '../../app.ts';
 import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
-import { createAuditLog } from '../audit/index.ts';
-import { createBridgeClient, publishReferenceServices, registerDemoBridgeClient } from '../bridge/index.ts';
+import { type AuditEntry, createAuditLog, leafHashOf, verifyTreeHeadSignature } from '../audit/index.ts';
+import {
+  createBridgeClient,
+  type ExchangeRecord,
+  publishReferenceServices,
+  recordHash,
+  registerDemoBridgeClient,
+} from '../bridge/index.ts';
 import { createAccount, registerClient, runLogin, superAppClientId } from '../identity/index.ts';
 import { listPeople, seedDemoCountry } from '../registries/index.ts';
 import { remindExpiringConsents, verifyArtefact } from './index.ts';
@@ -391,6 +399,38 @@ describe.each(testEngines())(
         "SELECT recipient FROM notify_outbox WHERE template = 'consent-first-use'",
       );
       expect(notices.map((n) => n.recipient)).toContain(nins[0]);
+    });
+
+    it('proves to the citizen that an exchange about them is in the transparency log, and to no one else', async () => {
+      const items = (await api('GET', '/me/data-accesses?limit=50', tokens[0] ?? '')).body.items as Array<{
+        id: string;
+      }>;
+      const id = items[0]?.id ?? '';
+      const res = await api('GET', `/me/data-accesses/${id}/proof`, tokens[0] ?? '');
+      expect(res.status).toBe(200);
+      const proof = res.body as {
+        record: ExchangeRecord;
+        recordHash: string;
+        batchRecordHashes: string[];
+        audit: { entry: AuditEntry; leafHash: string; inclusion: InclusionProof; treeHead: TreeHead };
+      };
+      // Everything is recomputed from the record up; nothing the server says is taken as is.
+      expect(recordHash(proof.record).toString('hex')).toBe(proof.recordHash);
+      const position = (proof.audit.entry.details as { ids: string[] }).ids.indexOf(proof.record.id);
+      expect(proof.batchRecordHashes[position]).toBe(proof.recordHash);
+      expect(createHash('sha256').update(proof.batchRecordHashes.join('\n')).digest('hex')).toBe(
+        (proof.audit.entry.details as { digest: string }).digest,
+      );
+      expect(leafHashOf(proof.audit.entry).toString('hex')).toBe(proof.audit.leafHash);
+      expect(
+        await verifyInclusion(proof.audit.leafHash, proof.audit.inclusion, proof.audit.treeHead.rootHash),
+      ).toBe(true);
+      const keys = ((await (await fetch(`${base}/v1/audit/log-keys`)).json()) as { keys: JWK[] }).keys;
+      expect(await verifyTreeHeadSignature(proof.audit.treeHead, keys)).toBe(true);
+      // Another citizen asking for it learns nothing, not even that it exists.
+      const other = await api('GET', `/me/data-accesses/${id}/proof`, tokens[1] ?? '');
+      expect(other.status).toBe(404);
+      expect((await api('GET', '/me/data-accesses/not-a-uuid/proof', tokens[0] ?? '')).status).toBe(400);
     });
 
     it('passes on only the fields the citizen consented to', async () => {

@@ -1,8 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { notFound } from '../../platform/http/problems.ts';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
-import { listAccessesToSubject } from '../bridge/index.ts';
+import { type AuditDeps, proveEntryOnBehalf } from '../audit/index.ts';
+import { exchangeEvidence, listAccessesToSubject } from '../bridge/index.ts';
 import { requireCitizenInApp as requireCitizenInJokko } from '../identity/index.ts';
 import { publishedConsentKeys } from './artefact.ts';
 import {
@@ -60,10 +62,18 @@ const Consent = Type.Object({
 const requireCitizenInApp = (request: FastifyRequest) =>
   requireCitizenInJokko(request, 'consents are managed from the Jokko app only');
 
-export async function consentRoutes(instance: FastifyInstance, opts: { deps: ConsentDeps }): Promise<void> {
-  const { deps } = opts;
+export async function consentRoutes(
+  instance: FastifyInstance,
+  opts: { deps: ConsentDeps; transparency: AuditDeps },
+): Promise<void> {
+  const { deps, transparency } = opts;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  const common = { config: { access: 'authenticated' as const } };
+  // The citizen's own consents, in the Jokko app; partners and operators use the routes that say so.
+  const common = { config: { access: 'authenticated', audience: ['citizen'] } } as const;
+  // A consent and its request concern three parties: the citizen, the partner, the operators.
+  const parties = {
+    config: { access: 'authenticated', audience: ['citizen', 'partner', 'operator', 'system'] },
+  } as const;
   const tags = ['consent'];
 
   app.get(
@@ -111,7 +121,7 @@ export async function consentRoutes(instance: FastifyInstance, opts: { deps: Con
   app.post(
     '/consents/requests',
     {
-      ...common,
+      config: { access: 'authenticated', audience: ['partner'], roles: ['consent:request'] },
       schema: {
         tags,
         summary:
@@ -154,7 +164,7 @@ export async function consentRoutes(instance: FastifyInstance, opts: { deps: Con
   app.get(
     '/consents/requests/:id',
     {
-      ...common,
+      ...parties,
       schema: {
         tags,
         summary: 'A consent request, for the partner that made it (poll until approved or denied)',
@@ -169,7 +179,7 @@ export async function consentRoutes(instance: FastifyInstance, opts: { deps: Con
   app.get(
     '/consents/:id/status',
     {
-      ...common,
+      ...parties,
       schema: {
         tags,
         summary: "A consent's current status and latest signed artefact (partner, citizen, operators)",
@@ -229,6 +239,7 @@ export async function consentRoutes(instance: FastifyInstance, opts: { deps: Con
   );
 
   const Access = Type.Object({
+    id: Type.String({ format: 'uuid' }),
     at: Type.String(),
     client: Type.String(),
     organisation: Type.Union([Type.String(), Type.Null()]),
@@ -294,6 +305,66 @@ export async function consentRoutes(instance: FastifyInstance, opts: { deps: Con
           .send(`${[header, ...lines].join('\r\n')}\r\n`);
       }
       return reply.send({ items });
+    },
+  );
+  const Hash = Type.String({ pattern: '^[0-9a-f]{64}$' });
+  app.get(
+    '/me/data-accesses/:id/proof',
+    {
+      ...common,
+      schema: {
+        tags: ['me'],
+        summary:
+          'Proof that an exchange about me is in the transparency log: the record, its batch and the inclusion of the batch entry under a signed tree head',
+        operationId: 'proveMyDataAccess',
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        response: {
+          200: Type.Object({
+            record: Type.Record(Type.String(), Type.Unknown(), {
+              description: 'The exchange as hashed: SHA-256 of its RFC 8785 JSON with "v": 1 is recordHash',
+            }),
+            recordHash: Hash,
+            batchRecordHashes: Type.Array(Type.String()),
+            audit: Type.Object({
+              entry: Type.Record(Type.String(), Type.Unknown()),
+              leafHash: Hash,
+              inclusion: Type.Object({
+                leafIndex: Type.Integer(),
+                treeSize: Type.Integer(),
+                path: Type.Array(Hash),
+              }),
+              treeHead: Type.Object({
+                treeSize: Type.Integer(),
+                rootHash: Hash,
+                issuedAt: Type.String(),
+                kid: Type.String(),
+                jws: Type.String(),
+              }),
+            }),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const citizen = requireCitizenInApp(request);
+      // Only an exchange that named this citizen: any other id answers as missing.
+      const evidence = await exchangeEvidence(deps.database, request.params.id, citizen.nin);
+      if (!evidence) throw notFound('No exchange about you with this id in the log');
+      const audit = await proveEntryOnBehalf(transparency, evidence.auditSeq);
+      await deps.audit.record({
+        actor: citizen,
+        action: 'consent.data-access.proved',
+        subject: { kind: 'person', id: citizen.nin },
+        outcome: 'success',
+        origin: originOf(request),
+        details: { record: evidence.record.id, auditSeq: evidence.auditSeq },
+      });
+      return {
+        record: evidence.record as unknown as Record<string, unknown>,
+        recordHash: evidence.recordHash,
+        batchRecordHashes: evidence.batchRecordHashes,
+        audit: { ...audit, entry: audit.entry as unknown as Record<string, unknown> },
+      };
     },
   );
 

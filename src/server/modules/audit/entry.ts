@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { RequestOrigin } from '../../platform/actor.ts';
+
+/** What a module records: who, acting as what, did what, to which subject, from where, with what outcome. */
+export interface AuditEvent {
+  actor: { kind: string; id: string };
+  actingAs?: string;
+  action: string;
+  subject?: { kind: string; id: string };
+  outcome: 'success' | 'denied' | 'failure';
+  origin?: RequestOrigin;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends AuditEvent {
+  seq: number;
+  id: string;
+  recordedAt: string;
+  /** Hex SHA-256 of the previous entry (64 zeros for the first). */
+  prevHash: string;
+  hash: string;
+}
+
+export const genesisHash = Buffer.alloc(32);
+
+/** The exact JSON that is hashed; documented in docs/decisions/0004-audit-chain.md. */
+export function hashedContent(e: Omit<AuditEntry, 'prevHash' | 'hash'>): Record<string, unknown> {
+  return {
+    v: 1,
+    seq: e.seq,
+    id: e.id,
+    recordedAt: e.recordedAt,
+    actor: { kind: e.actor.kind, id: e.actor.id },
+    actingAs: e.actingAs ?? null,
+    action: e.action,
+    subject: e.subject ? { kind: e.subject.kind, id: e.subject.id } : null,
+    outcome: e.outcome,
+    origin: { ip: e.origin?.ip ?? null, requestId: e.origin?.requestId ?? null },
+    details: e.details ?? {},
+  };
+}
+
+export function entryHash(prevHash: Uint8Array, content: Record<string, unknown>): Buffer {
+  const json = canonicalize(content);
+  if (json === undefined) throw new Error('audit entry cannot be canonicalised');
+  return createHash('sha256').update(prevHash).update(json, 'utf8').digest();
+}
+
+/** The leaf data: the same canonical JSON the hash chain covers (docs/decisions/0004). */
+export function leafData(entry: Omit<AuditEntry, 'prevHash' | 'hash'>): string {
+  const json = canonicalize(hashedContent(entry));
+  if (json === undefined) throw new Error('audit entry cannot be canonicalised');
+  return json;
+}
+
+export function leafHashOf(entry: Omit<AuditEntry, 'prevHash' | 'hash'>): Buffer {
+  return createHash('sha256').update(Uint8Array.of(0)).update(leafData(entry), 'utf8').digest();
+}
