@@ -34,10 +34,14 @@ describe.each(testEngines())('HTTP platform on %s', (kind) => {
             },
             async (request) => request.body as { name: string; age: number },
           );
-          app.get('/test/whoami/:nin', { config: { access: 'authenticated' } }, async (request) => ({
-            kind: request.actor?.kind,
-            id: request.actor?.id,
-          }));
+          app.get(
+            '/test/whoami/:nin',
+            { config: { access: 'authenticated', audience: ['operator'] } },
+            async (request) => ({
+              kind: request.actor?.kind,
+              id: request.actor?.id,
+            }),
+          );
           app.get('/test/boom', { config: { access: 'public' } }, async () => {
             throw new Error('database password is hunter2 at /srv/secret.ts:12');
           });

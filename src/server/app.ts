@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { getCountryProfile } from '../shared/countries/index.ts';
 import type { Config } from './config.ts';
@@ -51,14 +50,32 @@ import { notifyRoutes } from './modules/notify/index.ts';
 import { organisationOfClient, partnerRoutes } from './modules/partners/index.ts';
 import { registriesRoutes } from './modules/registries/index.ts';
 import type { Database } from './platform/db/database.ts';
-import { installErrorHandling, sendProblem } from './platform/http/errors.ts';
+import {
+  answerClientError,
+  answerFrameworkError,
+  installErrorHandling,
+  sendProblem,
+} from './platform/http/errors.ts';
 import { Problem } from './platform/http/problems.ts';
-import type { RouteAccess } from './platform/http/route-access.ts';
+import {
+  admitActor,
+  policyMistake,
+  publishedPolicy,
+  type RoutePolicy,
+  withPublishedPolicies,
+} from './platform/http/route-access.ts';
 import { HealthSchema, ProblemSchema } from './platform/http/schemas.ts';
+import {
+  defaultContentSecurityPolicy,
+  overHttps,
+  securityHeaders,
+} from './platform/http/security-headers.ts';
+import { webAppRoutes } from './platform/http/web-shells.ts';
 import { createKmsFromConfig } from './platform/kms.ts';
 import { loggerOptions } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { createRateLimiter } from './platform/rate-limit.ts';
+import { prepareStoredSecrets } from './stored-secrets.ts';
 
 export interface BuildAppOptions {
   config: Config;
@@ -107,6 +124,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const ctx: AppContext = {
@@ -118,8 +137,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     clock,
   };
 
+  // Keys and secrets at rest open with the configured master key; a wrong one stops here.
+  const kms = createKmsFromConfig(config.kms);
+  await prepareStoredSecrets(database, kms);
   const consentView = createConsentView(database);
-  const consentKey = await loadConsentKey(database, clock());
+  const consentKey = await loadConsentKey(database, kms, clock());
   const consentDeps: ConsentDeps = {
     database,
     audit: ctx.audit,
@@ -146,7 +168,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       );
     },
   };
-  const oidcDeps = { ...ctx, publicUrl: config.publicUrl, trustProxy: config.trustProxy, dataRequests };
+  const oidcDeps = { ...ctx, publicUrl: config.publicUrl, trustProxy: config.trustProxy, kms, dataRequests };
   const oidc = await createOidcProvider(oidcDeps);
   await registerSuperAppClient(database, config.publicUrl);
   await registerOfficeClient(database, config.publicUrl);
@@ -158,9 +180,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   // Every route declares who may call it; a route that does not stops start-up (checked once all
   // plugins have registered theirs, see publicPlugins below).
-  const routes: Array<{ method: string | string[]; url: string; config?: { access?: RouteAccess } }> = [];
+  const routes: Array<{ method: string | string[]; url: string; config?: Partial<RoutePolicy> }> = [];
   app.addHook('onRoute', (route) => {
     routes.push(route as (typeof routes)[number]);
+    // A public operation says so in the document: no security requirement.
+    if (route.config?.access === 'public' && route.schema && !route.schema.security)
+      route.schema.security = [];
     if (route.schema && !route.schema.hide) {
       route.schema.response = {
         ...(route.schema.response as object | undefined),
@@ -170,14 +195,28 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     }
   });
   app.addHook('onReady', async () => {
-    const undeclared = routes.filter((r) => !r.config?.access).map((r) => `${r.method} ${r.url}`);
+    const name = (r: (typeof routes)[number]) => `${r.method} ${r.url}`;
+    const undeclared = routes.filter((r) => !r.config?.access).map(name);
     if (undeclared.length) throw new Error(`routes without config.access: ${undeclared.join(', ')}`);
+    const unsound = routes.flatMap((r) => {
+      const mistake = policyMistake(r.config);
+      return mistake ? [`${name(r)} (${mistake})`] : [];
+    });
+    if (unsound.length) throw new Error(`routes with an unsound access policy: ${unsound.join(', ')}`);
   });
+  // The route table with each policy, for the access-control test to review hidden routes too.
+  app.decorate('routePolicies', () =>
+    routes.map((r) => ({ method: r.method, url: r.url, ...publishedPolicy(r.config ?? {}) })),
+  );
 
   app.decorateRequest('actor', undefined);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    const header = request.headers.authorization;
+    const policy = request.routeOptions.config as Partial<RoutePolicy> | undefined;
+    // Signed (bridge) and OpenID provider routes authenticate by their own protocol: a bearer there
+    // is not ours to resolve.
+    const ownProtocol = policy?.access === 'signed' || policy?.access === 'oidc';
+    const header = ownProtocol ? undefined : request.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       const token = header.slice(7).trim();
       // Operator and partner keys start with jk_; anything else may be a citizen's access token.
@@ -185,7 +224,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         ? await authenticateApiKey(database.db, token, clock())
         : await authenticateAccessToken(oidc.provider, database, token);
     }
-    if (request.routeOptions.config?.access === 'authenticated' && !request.actor) {
+    if (policy?.access !== 'authenticated') return;
+    if (!request.actor) {
       reply.header('www-authenticate', header ? 'Bearer error="invalid_token"' : 'Bearer');
       return sendProblem(
         request,
@@ -196,22 +236,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         ),
       );
     }
+    try {
+      admitActor(policy as RoutePolicy, request.actor);
+    } catch (problem) {
+      return sendProblem(request, reply, problem as Problem);
+    }
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-    if (!reply.hasHeader('content-security-policy')) {
-      reply.header(
-        'content-security-policy',
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-      );
-    }
-    if (config.publicUrl.startsWith('https://')) {
-      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    }
+    reply.headers(securityHeaders(overHttps(request, config.publicUrl)));
+    if (!reply.hasHeader('content-security-policy'))
+      reply.header('content-security-policy', defaultContentSecurityPolicy);
     if (request.routeOptions.config?.access === 'authenticated') reply.header('cache-control', 'no-store');
     return payload;
   });
@@ -250,6 +285,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}`,
     },
+    transformObject: (documents) =>
+      withPublishedPolicies(
+        ('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject) as {
+          paths?: Record<string, Record<string, unknown>>;
+        },
+        app.routePolicies(),
+      ),
   });
 
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
@@ -317,15 +359,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(oidcRoutes, { deps: oidcDeps, runtime: oidc, limiter });
   await app.register(meRoutes, { prefix: '/v1', deps: oidcDeps, runtime: oidc });
   await app.register(enrolRoutes, { deps: oidcDeps, runtime: oidc, limiter });
-  await app.register(auditRoutes, { prefix: '/v1', ctx });
+  await app.register(auditRoutes, { prefix: '/v1', ctx: { database, audit: ctx.audit, kms, clock } });
   await app.register(registriesRoutes, { prefix: '/v1', ctx });
   await app.register(identityAdminRoutes, { prefix: '/v1', ctx });
   app.addHook('onClose', async () => consentView.drain());
   const bridge = await createBridgeRuntime(ctx, {
+    kms,
     metrics: metrics.register,
     consent: createConsentHook(database, clock, consentView),
   });
-  await app.register(consentRoutes, { prefix: '/v1', deps: consentDeps });
+  await app.register(consentRoutes, {
+    prefix: '/v1',
+    deps: consentDeps,
+    transparency: { database, audit: ctx.audit, kms, clock },
+  });
   await app.register(notifyRoutes, {
     prefix: '/v1',
     deps: { database, audit: ctx.audit, country: ctx.country, clock },
@@ -349,6 +396,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     country: ctx.country,
     clock,
     publicUrl: config.publicUrl,
+    kms,
     // Wallet documents made from a record an approval changed are revoked.
     onRecordChanged: (change) => revokeDocumentsOfRecord({ database, audit: ctx.audit, clock }, change),
   });
@@ -358,7 +406,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     database,
     audit: ctx.audit,
     clock,
-    kms: createKmsFromConfig(config.kms),
+    kms,
     country: ctx.country,
     publicUrl: config.publicUrl,
   });
@@ -381,17 +429,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       route.config = { ...route.config, access: 'public' };
     });
     await scope.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
-    if (indexHtml) {
-      await scope.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
-      const shell = async (_request: unknown, reply: FastifyReply) =>
-        reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
-      // The super-app, the back-office and the public pages route on the client: each of their
-      // pages is the same shell, never cached stale (it names the current build's assets).
-      for (const prefix of ['/app', '/office', '/verify', '/services']) {
-        scope.get(prefix, { schema: { hide: true } }, shell);
-        scope.get(`${prefix}/*`, { schema: { hide: true } }, shell);
-      }
-    }
+    if (indexHtml) await scope.register(webAppRoutes, { webDir });
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -77,7 +77,7 @@ export async function eventRoutes(app: FastifyInstance, opts: { deps: GatewayDep
 
   app.post(
     '/e1/*',
-    { config: { access: 'public' }, schema: { hide: true } },
+    { config: { access: 'signed' }, schema: { hide: true } },
     handle(async (request, reply) => {
       const body = request.body as Buffer | undefined;
       const client = await authenticate(request, body);
@@ -113,7 +113,7 @@ export async function eventRoutes(app: FastifyInstance, opts: { deps: GatewayDep
 
   app.get(
     '/e1/subscriptions/:id/events',
-    { config: { access: 'public' }, schema: { hide: true } },
+    { config: { access: 'signed' }, schema: { hide: true } },
     handle(async (request) => {
       const client = await authenticate(request, undefined);
       const max = Math.min(100, Math.max(1, Number((request.query as { max?: string }).max ?? 10) || 10));
@@ -130,7 +130,7 @@ export async function eventRoutes(app: FastifyInstance, opts: { deps: GatewayDep
 
   app.post(
     '/e1/subscriptions/:id/ack',
-    { config: { access: 'public' }, schema: { hide: true } },
+    { config: { access: 'signed' }, schema: { hide: true } },
     handle(async (request) => {
       const body = request.body as Buffer | undefined;
       const client = await authenticate(request, body);

@@ -141,7 +141,7 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/r1/*',
-    config: { access: 'public' },
+    config: { access: 'signed' },
     schema: { hide: true },
     bodyLimit: deps.limits.bodyBytes,
     handler: async (request, reply) => {

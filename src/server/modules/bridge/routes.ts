@@ -121,7 +121,24 @@ const EndpointRef = Type.Object({
 export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: CatalogueDeps }): Promise<void> {
   const { deps } = opts;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  const common = { config: { access: 'authenticated' as const } };
+  // An organisation's integration key manages its own membership; operators run the whole bridge.
+  const common = {
+    config: {
+      access: 'authenticated',
+      audience: ['partner', 'operator', 'system'],
+      roles: ['bridge:member', 'bridge:admin'],
+    },
+  } as const;
+  const catalogue = {
+    config: {
+      access: 'authenticated',
+      audience: ['partner', 'operator', 'system'],
+      roles: ['bridge:member', 'bridge:read', 'bridge:admin'],
+    },
+  } as const;
+  const admin = {
+    config: { access: 'authenticated', audience: ['operator', 'system'], roles: ['bridge:admin'] },
+  } as const;
   const tags = ['bridge'];
   app.addSchema(Member);
   app.addSchema(Service);
@@ -162,7 +179,7 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.get(
     '/bridge/members',
     {
-      ...common,
+      ...admin,
       schema: {
         tags,
         summary: 'Members and pending requests (operators)',
@@ -201,7 +218,7 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.post(
     '/bridge/members/:id/decision',
     {
-      ...common,
+      ...admin,
       schema: {
         tags,
         summary:
@@ -326,7 +343,7 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.get(
     '/bridge/clients',
     {
-      ...common,
+      ...catalogue,
       schema: {
         tags,
         summary: 'listClients: every active subsystem',
@@ -383,7 +400,7 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.get(
     '/bridge/services',
     {
-      ...common,
+      ...catalogue,
       schema: {
         tags,
         summary: 'The catalogue: every service of an active member (listMethods)',
@@ -397,7 +414,7 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.get(
     '/bridge/services/:id/openapi',
     {
-      ...common,
+      ...catalogue,
       schema: {
         tags,
         summary: "getOpenAPI: the service's OpenAPI description",
@@ -467,7 +484,7 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.post(
     '/bridge/groups',
     {
-      ...common,
+      ...admin,
       schema: {
         tags,
         summary: 'Create a group of subsystems that rights can name (operators)',
@@ -485,7 +502,7 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.get(
     '/bridge/groups',
     {
-      ...common,
+      ...catalogue,
       schema: {
         tags,
         summary: 'Groups of subsystems and their members',
@@ -498,7 +515,7 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.put(
     '/bridge/groups/:id/members/:subsystemId',
     {
-      ...common,
+      ...admin,
       schema: {
         tags,
         summary: 'Add a subsystem to a group (operators)',
@@ -523,7 +540,7 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.delete(
     '/bridge/groups/:id/members/:subsystemId',
     {
-      ...common,
+      ...admin,
       schema: {
         tags,
         summary: 'Remove a subsystem from a group (operators)',
@@ -593,7 +610,7 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.get(
     '/bridge/statistics',
     {
-      ...common,
+      ...catalogue,
       schema: {
         tags,
         summary: 'Calls, errors and p50/p99 latency per service since a time (default: the last 24 hours)',
@@ -671,7 +688,7 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.get(
     '/bridge/event-types',
     {
-      ...common,
+      ...catalogue,
       schema: {
         tags,
         summary: 'Event types of active members',
@@ -748,7 +765,11 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
   app.get(
     '/bridge/log/export',
     {
-      ...common,
+      config: {
+        access: 'authenticated',
+        audience: ['operator', 'system'],
+        roles: ['bridge:admin', 'bridge:audit'],
+      },
       schema: {
         tags,
         summary:

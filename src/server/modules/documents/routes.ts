@@ -43,7 +43,7 @@ export async function documentsRoutes(
 ): Promise<void> {
   const { deps } = opts;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-  const auth = { config: { access: 'authenticated' as const } };
+  const auth = { config: { access: 'authenticated', audience: ['citizen'] } } as const;
   const wallet = (request: Parameters<typeof requireCitizenInApp>[0]) =>
     requireCitizenInApp(request, 'documents go to the Jokko app only');
 
@@ -187,7 +187,7 @@ export async function documentsRoutes(
   app.post(
     '/documents/:id/revoke',
     {
-      ...auth,
+      config: { access: 'authenticated', audience: ['operator', 'system'], roles: ['documents:admin'] },
       schema: {
         tags: ['documents'],
         summary: 'Revoke a document (operators, documents:admin)',

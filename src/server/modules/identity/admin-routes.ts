@@ -23,7 +23,9 @@ const Status = Type.Object({
  */
 export async function identityAdminRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
-  const common = { config: { access: 'authenticated' as const } };
+  const common = {
+    config: { access: 'authenticated', audience: ['operator', 'system'], roles: ['identity:admin'] },
+  } as const;
   const tags = ['identity'];
   const nin = (raw: string) => {
     const result = validateNationalId(ctx.country, raw);
@@ -34,7 +36,11 @@ export async function identityAdminRoutes(app: FastifyInstance, opts: { ctx: App
   app.post(
     '/identity/accounts/:nin/activation-code',
     {
-      ...common,
+      config: {
+        access: 'authenticated',
+        audience: ['agent', 'operator', 'system'],
+        roles: ['identity:enrol'],
+      },
       schema: {
         tags,
         summary:
@@ -67,7 +73,11 @@ export async function identityAdminRoutes(app: FastifyInstance, opts: { ctx: App
   app.get(
     '/identity/accounts/:nin',
     {
-      ...common,
+      config: {
+        access: 'authenticated',
+        audience: ['agent', 'operator', 'system'],
+        roles: ['identity:admin', 'identity:enrol'],
+      },
       schema: {
         tags,
         summary: 'An account’s status',

@@ -12,7 +12,7 @@ export async function notifyRoutes(instance: FastifyInstance, opts: { deps: Cont
   app.get(
     '/me/inbox',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', audience: ['citizen'] },
       schema: {
         tags: ['me'],
         summary:
@@ -57,7 +57,7 @@ export async function notifyRoutes(instance: FastifyInstance, opts: { deps: Cont
     language: Type.String(),
     updatedAt: Type.Union([Type.String(), Type.Null()]),
   });
-  const contactRoute = { config: { access: 'authenticated' as const } };
+  const contactRoute = { config: { access: 'authenticated', audience: ['citizen'] } } as const;
   const inApp = 'notification contacts are changed in the Jokko app only';
 
   app.get(

@@ -121,7 +121,7 @@ export async function partnerRoutes(
   app.get(
     '/partners/applications',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', audience: ['operator', 'system'], roles: ['partners:admin'] },
       schema: {
         tags,
         summary: 'Applications to review (operators)',
@@ -160,7 +160,7 @@ export async function partnerRoutes(
   app.post(
     '/partners/applications/:id/decision',
     {
-      config: { access: 'authenticated' },
+      config: { access: 'authenticated', audience: ['operator', 'system'], roles: ['partners:admin'] },
       schema: {
         tags,
         summary:

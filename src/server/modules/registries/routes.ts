@@ -146,7 +146,9 @@ const PeopleQuery = Type.Object(
 export async function registriesRoutes(app: FastifyInstance, opts: { ctx: RegistriesDeps }): Promise<void> {
   const { ctx } = opts;
   app.addSchema(Person);
-  const common = { config: { access: 'authenticated' as const } };
+  const common = {
+    config: { access: 'authenticated', audience: ['operator', 'system'], roles: ['registries:read'] },
+  } as const;
   const tags = ['registries'];
 
   app.get(
@@ -193,7 +195,7 @@ export async function registriesRoutes(app: FastifyInstance, opts: { ctx: Regist
   app.get(
     '/registries/people/:nin',
     {
-      ...common,
+      config: { access: 'authenticated', audience: ['citizen', 'operator', 'system'] },
       schema: {
         tags,
         summary: 'A person from the population register',
@@ -269,7 +271,7 @@ export async function registriesRoutes(app: FastifyInstance, opts: { ctx: Regist
   app.post(
     '/registries/people/:nin/driving-licences/:number/renewal',
     {
-      ...common,
+      config: { access: 'authenticated', audience: ['operator', 'system'], roles: ['registries:write'] },
       schema: {
         tags,
         summary: 'Renew a driving licence (the owner, DTTR, through the bridge): issued today, valid N years',

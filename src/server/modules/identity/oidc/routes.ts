@@ -10,6 +10,7 @@ import type { InteractionResults } from 'oidc-provider';
 import { type Static, Type } from 'typebox';
 import { validateNationalId } from '../../../../shared/countries/index.ts';
 import { originOf } from '../../../platform/http/route-access.ts';
+import { overHttps, securityHeaders } from '../../../platform/http/security-headers.ts';
 import type { RateLimiter, RateLimitRule } from '../../../platform/rate-limit.ts';
 import { checkPassword, findAccount } from '../accounts.ts';
 import {
@@ -81,20 +82,17 @@ export async function oidcRoutes(
       reply.hijack();
       // The provider writes its own responses: give them the same protective headers as ours.
       const res = reply.raw;
-      res.setHeader('x-content-type-options', 'nosniff');
-      res.setHeader('referrer-policy', 'no-referrer');
-      res.setHeader('x-frame-options', 'DENY');
+      for (const [name, value] of Object.entries(securityHeaders(overHttps(request, deps.publicUrl))))
+        res.setHeader(name, value);
       res.setHeader('x-request-id', request.id);
-      if (deps.publicUrl.startsWith('https://'))
-        res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
       // Mounted like Koa/Express mounts: the provider derives its endpoint URLs from originalUrl.
       const raw = request.raw as typeof request.raw & { originalUrl?: string };
       raw.originalUrl = raw.url;
       raw.url = raw.url!.slice('/oidc'.length) || '/';
       callback(request.raw, res);
     };
-    scope.all('/oidc', { config: { access: 'public' }, schema: { hide: true } }, handler);
-    scope.all('/oidc/*', { config: { access: 'public' }, schema: { hide: true } }, handler);
+    scope.all('/oidc', { config: { access: 'oidc' }, schema: { hide: true } }, handler);
+    scope.all('/oidc/*', { config: { access: 'oidc' }, schema: { hide: true } }, handler);
   });
 
   await app.register(async function assets(scope) {
@@ -161,7 +159,8 @@ export async function oidcRoutes(
     const CsrfBody = Type.Object({ csrf: Type.String({ maxLength: 64 }) });
     const PasskeyBody = Type.Object({ response: Type.Object({ id: Type.String({ maxLength: 1024 }) }) });
     const interactionRoute = (body?: object) => ({
-      config: { access: 'public' as const },
+      // Bound to the provider's interaction cookie; an anonymous browser reaches them to sign in.
+      config: { access: 'oidc' as const },
       schema: { hide: true, params: Params, ...(body ? { body } : {}) },
     });
 
@@ -396,7 +395,7 @@ export async function oidcRoutes(
       const ok =
         limit.allowed &&
         (kind === 'totp'
-          ? await verifyTotp(deps.database, step.accountId, body.code, now())
+          ? await verifyTotp(deps, step.accountId, body.code, now())
           : await redeemRecoveryCode(deps.database, step.accountId, body.code));
       await audit(request, `identity.login.${kind}`, step.accountId, ok ? 'success' : 'denied', {
         ...(limit.allowed ? {} : { reason: 'rate-limited' }),
