@@ -99,7 +99,14 @@ export async function eservicesRoutes(
   const { deps } = opts;
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const pub = { config: { access: 'public' as const } };
-  const auth = { config: { access: 'authenticated' as const } };
+  const auth = { config: { access: 'authenticated', audience: ['citizen'] } } as const;
+  const office = {
+    config: {
+      access: 'authenticated',
+      audience: ['agent'],
+      roles: ['eservices:instructor', 'eservices:decider'],
+    },
+  } as const;
   const citizen = (request: FastifyRequest) =>
     requireCitizenInApp(request, 'applications are made in the Jokko app only');
 
@@ -222,7 +229,7 @@ export async function eservicesRoutes(
   app.put(
     '/procedures/:id',
     {
-      ...auth,
+      config: { access: 'authenticated', audience: ['operator', 'system'], roles: ['eservices:admin'] },
       schema: {
         tags: ['eservices'],
         summary: 'Publish a new version of a procedure (operators, eservices:admin); version = newest + 1',
@@ -534,7 +541,7 @@ export async function eservicesRoutes(
           request.params.id,
           request.params.slot,
           {
-            filename: decodeURIComponent(String(request.headers['x-filename'] ?? 'document')),
+            filename: decodedFilename(request.headers['x-filename']),
             mediaType: String(request.headers['content-type']).split(';')[0]!.trim(),
             bytes,
           },
@@ -580,7 +587,7 @@ export async function eservicesRoutes(
   app.get(
     '/office/me',
     {
-      ...auth,
+      ...office,
       schema: {
         tags: ['office'],
         summary: 'Who I am in the back-office: my administration and roles',
@@ -619,7 +626,7 @@ export async function eservicesRoutes(
   app.get(
     '/office/applications',
     {
-      ...auth,
+      ...office,
       schema: {
         tags: ['office'],
         summary: "My administration's work queue, nearest deadline first, with filters",
@@ -651,7 +658,7 @@ export async function eservicesRoutes(
   app.get(
     '/office/applications/:id',
     {
-      ...auth,
+      ...office,
       schema: {
         tags: ['office'],
         summary: 'An application of my administration, with documents, timeline and internal comments',
@@ -666,7 +673,7 @@ export async function eservicesRoutes(
   app.get(
     '/office/applications/:id/attachments/:attachment',
     {
-      ...auth,
+      ...office,
       schema: {
         tags: ['office'],
         summary: 'A document attached to an application of my administration',
@@ -692,7 +699,7 @@ export async function eservicesRoutes(
   app.post(
     '/office/applications/bulk',
     {
-      ...auth,
+      ...office,
       schema: {
         tags: ['office'],
         summary: 'Bulk actions that are safe in bulk: assign, start review',
@@ -719,7 +726,7 @@ export async function eservicesRoutes(
   app.post(
     '/office/applications/:id/comments',
     {
-      ...auth,
+      ...office,
       schema: {
         tags: ['office'],
         summary: 'Comment on an application (internal: agents only)',
@@ -744,7 +751,7 @@ export async function eservicesRoutes(
   app.post(
     '/office/applications/:id/decision',
     {
-      ...auth,
+      ...office,
       schema: {
         tags: ['office'],
         summary: 'Decide the current step (as the procedure allows): approve, reject or request information',
@@ -770,4 +777,15 @@ export async function eservicesRoutes(
         true,
       ),
   );
+}
+
+/** X-Filename is percent-encoded UTF-8; a malformed one (a lone %, an overlong or surrogate byte) is the caller's mistake. */
+function decodedFilename(header: string | string[] | undefined): string {
+  try {
+    return decodeURIComponent(String(header ?? 'document'));
+  } catch {
+    throw new Problem('validation-failed', 'X-Filename is not validly percent-encoded UTF-8', {
+      errors: [{ in: 'headers', pointer: '/x-filename', detail: 'is not validly percent-encoded UTF-8' }],
+    });
+  }
 }

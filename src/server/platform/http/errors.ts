@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type InvalidParam, Problem, type ProblemBody, type ProblemSlug } from './problems.ts';
 
@@ -36,6 +38,13 @@ function invalidParams(error: FastifyError): InvalidParam[] {
   });
 }
 
+/** PostgreSQL refuses a NUL inside text (SQLSTATE 22021) wherever a request's string reaches a query. */
+function holdsNul(error: unknown): boolean {
+  let e = error as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) if (e.code === '22021') return true;
+  return false;
+}
+
 export function problemFromError(error: unknown): { problem: Problem; internal: boolean } {
   if (error instanceof Problem) return { problem: error, internal: false };
   const e = error as FastifyError;
@@ -54,6 +63,14 @@ export function problemFromError(error: unknown): { problem: Problem; internal: 
   }
   const slug = e?.code ? fastifyCodes[e.code] : undefined;
   if (slug) return { problem: new Problem(slug, e.message), internal: false };
+  if (holdsNul(error))
+    return {
+      problem: new Problem(
+        'bad-request',
+        'A text value holds a NUL character, which cannot be stored or searched',
+      ),
+      internal: false,
+    };
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status === 429) return { problem: new Problem('rate-limited'), internal: false };
   if (status >= 400 && status < 500)
@@ -70,6 +87,22 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   return reply.status(problem.status).type('application/problem+json').send(body);
 }
 
+/**
+ * Paths the router cannot decode (invalid percent-encoding) or whose segment is too long never
+ * reach the error handler; Fastify's `frameworkErrors` option sends them here.
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return sendProblem(request, reply, new Problem('uri-too-long'));
+  if (error.code === 'FST_ERR_BAD_URL')
+    return sendProblem(request, reply, new Problem('bad-request', 'The path is not validly percent-encoded'));
+  return sendProblem(request, reply, problemFromError(error).problem);
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const { problem, internal } = problemFromError(error);
@@ -77,4 +110,28 @@ export function installErrorHandling(app: FastifyInstance): void {
     else if (problem.status >= 500) request.log.warn({ err: error }, problem.detail ?? problem.message);
     return sendProblem(request, reply, problem);
   });
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (bytes not allowed in a header,
+ * headers over the size limit, a request that never finishes) get a problem too: Fastify's own
+ * answer is plain JSON of another shape. Fastify's `clientErrorHandler` option.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const slug: ProblemSlug =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'headers-too-large'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'request-timeout'
+        : 'bad-request';
+  const problem = new Problem(slug);
+  const body = JSON.stringify(problem.toBody());
+  const { status } = problem;
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
