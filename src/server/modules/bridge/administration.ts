@@ -66,11 +66,11 @@ export async function connectAdministration(
     access.set(cacheKey, granted);
     granted.catch(() => access?.delete(cacheKey));
   }
-  let { client, changed, services } = await granted;
+  let { client, settling, services } = await granted;
   // A registry published after the first grant: ask again (idempotent).
   if (input.registries.some((r) => !services[r])) {
     access.delete(cacheKey);
-    ({ client, changed, services } = await grant());
+    ({ client, settling, services } = await grant());
   }
   const bridge = createBridgeClient({
     bridgeUrl: deps.bridgeUrl,
@@ -84,7 +84,8 @@ export async function connectAdministration(
     async call(registry, call) {
       const service = services[registry];
       if (!service) throw new Error(`the ${registry} registry is not published on the bridge`);
-      for (let attempt = 0; ; attempt++) {
+      const started = Date.now();
+      for (;;) {
         const answer = await bridge.call({
           service,
           path: call.path,
@@ -93,9 +94,10 @@ export async function connectAdministration(
           subject: input.subject.nin,
           issue: input.subject.issue,
         });
-        // Fresh rights reach the gateway within its snapshot poll (250 ms): retry briefly then.
-        if (changed && (answer.status === 401 || answer.status === 403) && attempt < 8) {
-          await sleep(150);
+        // Fresh rights reach every node's gateway at its next snapshot poll (250 ms, longer on a
+        // loaded node behind a load balancer): retry for a while then.
+        if (settling && (answer.status === 401 || answer.status === 403) && Date.now() - started < 10_000) {
+          await sleep(200);
           continue;
         }
         return { status: answer.status, json: () => answer.json<unknown>() };

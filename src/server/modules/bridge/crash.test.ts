@@ -1,161 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getCountryProfile } from '../../../shared/countries/index.ts';
 import { type Database, openDatabase } from '../../platform/db/database.ts';
-import { migrate } from '../../platform/db/migrate.ts';
 import { createTestDatabase, testEngines } from '../../platform/db/testing.ts';
-import { freePort } from '../../testing.ts';
+import {
+  prepareBridgeExchange as prepare,
+  prepareBridgeDatabase as prepareDatabase,
+  bridgeTestService as service,
+} from '../../testing/bridge-fixtures.ts';
+import { startServerOnFreePort } from '../../testing/processes.ts';
 import { verifyAuditLog } from '../audit/index.ts';
-import { createApiKey } from '../identity/index.ts';
-import { seedDemoCountry } from '../registries/index.ts';
 import { createBridgeClient } from './index.ts';
-
-const bin = fileURLToPath(new URL('../../../../bin/jokko.js', import.meta.url));
-// The provider is an administration that owns no registry: an embedded start makes the registry
-// owners members already (reference services).
-const service = 'SN/GOV/MJ-CJ/casier/bulletin-3';
-
-function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'start'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`start timed out: ${out}`)), 60_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (/Open:/.test(out)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited ${code}: ${out}`));
-    });
-  });
-}
-
-/**
- * A server on a port that was free a moment ago: another process may take it before the server
- * listens (or two calls may draw the same one), so a start that loses the port is retried on a
- * fresh one.
- */
-async function startServerOnFreePort(
-  env: (port: number) => Record<string, string>,
-  avoid: number[] = [],
-): Promise<{ child: ChildProcess; port: number }> {
-  for (let attempt = 0; ; attempt++) {
-    let port = await freePort();
-    while (avoid.includes(port)) port = await freePort();
-    try {
-      return { child: await startServer(env(port)), port };
-    } catch (err) {
-      if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
-    }
-  }
-}
-
-/** What every bridge test process needs: members, a service on a local backend, a right. */
-async function prepare(
-  base: string,
-  keys: { operator: string; provider: string; bank: string },
-  backendUrl: string,
-) {
-  const api = async (key: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const json = (res.status === 204 ? {} : await res.json()) as {
-      id: string;
-      subsystems: Array<{ id: string }>;
-      granted: Array<{ id: string }>;
-    };
-    expect(res.status, JSON.stringify(json)).toBeLessThan(300);
-    return json;
-  };
-  const bankKey = generateKeyPairSync('ed25519');
-  const join = async (
-    key: string,
-    org: string,
-    code: string,
-    keyid: string,
-    pub: typeof bankKey.publicKey,
-  ) => {
-    const member = await api(key, 'POST', '/bridge/members', {
-      organisation: org,
-      subsystems: [{ code, keys: [{ keyid, alg: 'ed25519', publicKeyJwk: pub.export({ format: 'jwk' }) }] }],
-    });
-    await api(keys.operator, 'POST', `/bridge/members/${member.id}/decision`, { decision: 'approve' });
-    return member.subsystems[0]?.id ?? '';
-  };
-  // Baobab Crédit: an embedded start already onboards Banque Teranga as the demo bank.
-  const bankSubsystem = await join(keys.bank, 'BAOBAB', 'kyc', 'bank-1', bankKey.publicKey);
-  const providerSubsystem = await join(
-    keys.provider,
-    'MJ-CJ',
-    'casier',
-    'mjcj-1',
-    generateKeyPairSync('ed25519').publicKey,
-  );
-  const svc = await api(keys.provider, 'POST', '/bridge/services', {
-    subsystemId: providerSubsystem,
-    code: 'bulletin-3',
-    title: 'Bulletin n°3 du casier judiciaire',
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'x', version: '1' },
-      paths: { '/attestations/{nin}': { get: {} } },
-    },
-    backendUrl,
-    personalData: false,
-  });
-  const right = await api(keys.provider, 'POST', '/bridge/rights', {
-    serviceId: svc.id,
-    clientSubsystemId: bankSubsystem,
-  });
-  return { bankKey, api, rightId: right.id };
-}
-
-async function prepareDatabase(database: Database) {
-  await migrate(database);
-  await seedDemoCountry(database, { profile: getCountryProfile('SN'), people: 10, seed: 'crash' });
-  const orgs = await database.query<{ id: string; identifier: string }>(
-    "SELECT id, identifier FROM organisations WHERE identifier IN ('MJ-CJ', 'BAOBAB')",
-  );
-  const keyFor = async (roles: string[], org?: string) =>
-    (
-      await createApiKey(database.db, {
-        label: 'process test',
-        actor: {
-          kind: org ? 'partner' : 'operator',
-          id: 'process-test',
-          roles,
-          ...(org ? { organisationId: org } : {}),
-        },
-      })
-    ).key;
-  return {
-    operator: await keyFor(['bridge:admin']),
-    provider: await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'MJ-CJ')?.id),
-    bank: await keyFor(['bridge:member'], orgs.find((o) => o.identifier === 'BAOBAB')?.id),
-  };
-}
 
 describe.runIf(testEngines().includes('postgres'))('two bridge processes on one PostgreSQL', () => {
   const children: ChildProcess[] = [];

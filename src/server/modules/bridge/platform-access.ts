@@ -21,18 +21,24 @@ export interface SubsystemAccess {
  * form for the administration that runs the procedure) gets what a member would ask the operator
  * for: membership of that administration, a subsystem, its key, and rights with a declared legal
  * basis on the reference services it reads. Idempotent; returns the client identifier, the
- * services by registry code, and whether anything changed (the gateway sees changes within its
- * snapshot poll, 250 ms).
+ * services by registry code, whether anything changed, and whether a change (by this node or
+ * another, in the last seconds) may not have reached every gateway yet (their snapshot poll, 250 ms).
  */
 export async function ensureSubsystemAccess(
   database: Database,
   audit: AuditLog,
   input: SubsystemAccess,
   now: Date = new Date(),
-): Promise<{ client: string; changed: boolean; services: Record<string, string> }> {
+): Promise<{ client: string; changed: boolean; settling: boolean; services: Record<string, string> }> {
   if (!isSegment(input.subsystem)) throw new Error(`bad subsystem code ${input.subsystem}`);
   let changed = false;
+  let settling = false;
   const client = await database.transaction(async (tx) => {
+    // Serialised per administration: two first uses at once (two nodes, or two requests) would both
+    // find no member and the second insert would fail on its unique organisation.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `bridge-platform-access:${input.organisation}`,
+    ]);
     const [org] = await tx.query<{ id: string; identifier: string; kind: string }>(
       'SELECT id, identifier, kind FROM organisations WHERE identifier = $1',
       [input.organisation],
@@ -89,6 +95,13 @@ export async function ensureSubsystemAccess(
     );
     if (keys.length || rights.length) changed = true;
     if (changed) await tx.query('UPDATE bridge_state SET version = version + 1 WHERE id = 1');
+    // Another node may have granted it a moment ago: the gateways may not have reloaded it yet.
+    const [recent] = await tx.query<{ recent: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM bridge_keys WHERE keyid = $1 AND created_at > $3)
+           OR EXISTS (SELECT 1 FROM bridge_access_rights WHERE client_subsystem_id = $2 AND granted_at > $3) AS recent`,
+      [input.key.keyid, subsystem.id, new Date(now.getTime() - 5000)],
+    );
+    settling = changed || recent?.recent === true;
     return `${input.instance}/${member.member_class}/${member.member_code}/${input.subsystem}`;
   });
   const published = await database.query<{
@@ -116,5 +129,5 @@ export async function ensureSubsystemAccess(
       outcome: 'success',
       details: { registries: input.registries, legalBasis: input.legalBasis },
     });
-  return { client, changed, services };
+  return { client, changed, settling, services };
 }
