@@ -8,7 +8,7 @@ import { type Benchmark, median } from './harness.ts';
 
 /**
  * The super-app's weight and load times: the initial JavaScript (gzip) and each lazy chunk, then
- * the time until the first screen is usable (the sign-in button shows) in Debian's Chromium under
+ * the time until the first screen is usable (the sign-in button shows, enabled) in Debian's Chromium under
  * Chrome DevTools' network presets and 4x CPU slowdown: a first visit, and a repeat visit served
  * by the service worker.
  */
@@ -53,10 +53,19 @@ export const benchmark: Benchmark = {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
     const reps = ctx.quick ? 1 : 3;
-    const timings: Record<string, { first: number[]; repeat: number[] }> = {};
+    const timings: Record<
+      string,
+      Record<'first' | 'firstInteractive' | 'firstPaint' | 'repeat' | 'repeatInteractive', number[]>
+    > = {};
     try {
       for (const profile of profiles) {
-        const runs = { first: [] as number[], repeat: [] as number[] };
+        const runs = {
+          first: [] as number[],
+          firstInteractive: [] as number[],
+          firstPaint: [] as number[],
+          repeat: [] as number[],
+          repeatInteractive: [] as number[],
+        };
         for (let r = 0; r < reps; r++) {
           const context = await browser.newContext({
             viewport: { width: 360, height: 740 },
@@ -75,20 +84,34 @@ export const benchmark: Benchmark = {
             await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpuSlowdown });
             const started = performance.now();
             await page.goto(`${base}/app`, { waitUntil: 'commit', timeout: 120_000 });
-            await page
-              .getByRole('button', { name: 'Se connecter avec mon NIN' })
-              .waitFor({ timeout: 120_000 });
+            // Usable: the sign-in button is visible and enabled, and a tap on it starts the sign-in
+            // (the static one in app.html is a form to /app/sign-in, React's calls signIn()).
+            const button = page.getByRole('button', { name: 'Se connecter avec mon NIN' });
+            await button.waitFor({ timeout: 120_000 });
+            if (!(await button.isEnabled())) throw new Error('the sign-in button is disabled');
             const elapsed = performance.now() - started;
-            return { page, elapsed };
+            // The browser's own clock for the first paint: on a starved CPU, Playwright's polling
+            // sees the button later than the page drew it.
+            const painted = await page.evaluate(
+              () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN,
+            );
+            // Interactive: React has drawn the app over the static screen (the language menu is its own).
+            await page.locator('header select').waitFor({ timeout: 120_000 });
+            const interactive = performance.now() - started;
+            return { page, elapsed, interactive, painted };
           };
           const first = await visit();
           runs.first.push(first.elapsed);
+          runs.firstInteractive.push(first.interactive);
+          runs.firstPaint.push(first.painted);
           // The service worker has cached the shell and the assets: the next visit reads them there.
           await first.page.evaluate(async () => {
             await navigator.serviceWorker.ready;
           });
           await first.page.close();
-          runs.repeat.push((await visit()).elapsed);
+          const repeat = await visit();
+          runs.repeat.push(repeat.elapsed);
+          runs.repeatInteractive.push(repeat.interactive);
           await context.close();
         }
         timings[profile.name] = runs;
@@ -99,9 +122,24 @@ export const benchmark: Benchmark = {
             goal: profile.name === 'Slow 3G' ? '< 3 s' : '',
           },
           {
+            measure: `first visit, first paint (browser timing, button drawn), ${profile.name}, CPU ÷${cpuSlowdown}`,
+            value: `${(median(runs.firstPaint) / 1000).toFixed(2)} s`,
+            goal: '',
+          },
+          {
+            measure: `first visit, app interactive (JavaScript ran), ${profile.name}, CPU ÷${cpuSlowdown}`,
+            value: `${(median(runs.firstInteractive) / 1000).toFixed(2)} s`,
+            goal: '',
+          },
+          {
             measure: `repeat visit (service worker), ${profile.name}, CPU ÷${cpuSlowdown}`,
             value: `${(median(runs.repeat) / 1000).toFixed(2)} s`,
             goal: profile.name === 'Slow 3G' ? '< 1 s' : '',
+          },
+          {
+            measure: `repeat visit, app interactive, ${profile.name}, CPU ÷${cpuSlowdown}`,
+            value: `${(median(runs.repeatInteractive) / 1000).toFixed(2)} s`,
+            goal: '',
           },
         );
       }
@@ -113,7 +151,9 @@ export const benchmark: Benchmark = {
       rows,
       data: { sizes, timings, profiles, cpuSlowdown, repetitions: reps },
       notes: [
-        'A usable screen: the sign-in button of /app is visible (a first visit needs no round trip to the identity provider).',
+        'Usable: the sign-in button of /app is visible and enabled, and tapping it starts the sign-in: app.html draws it without JavaScript (a form to /app/sign-in, where the app starts the sign-in once its code has loaded).',
+        'Interactive: React has drawn the app over the static screen (its language menu is visible).',
+        'The page is throttled (network and CPU); the service worker, a target of its own, is not: it serves the repeat visit from its cache and refreshes the shell in the background.',
         `Medians of ${reps} runs; each first visit in a fresh browser context, the repeat visit in the same context.`,
       ],
     };

@@ -8,7 +8,7 @@
 // (/v1/documents/*): the verifier keeps its own copies with the moment each was fetched, to say how
 // fresh a verdict is and to refuse a list past its expiry; a copy here would answer offline with a
 // date nobody sees.
-const version = 'v3';
+const version = 'v4';
 const shellCache = `jokko-shell-${version}`;
 const dataCache = 'jokko-data';
 const offlineData = [
@@ -57,11 +57,21 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
-  // Pages of the app and of the verifier: the network first (fresh shell), the cached shell when
-  // offline (every page is the same index.html, kept under '/app').
+  // Pages of the app: the kept shell at once (a repeat visit waits for no network), refreshed in
+  // the background for the next visit; a stale shell still works, as the assets it names are kept.
+  // The verifier's pages: the network first, the kept shell when offline.
   const under = (prefix) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
-  if (request.mode === 'navigate' && (under('/app') || under('/verify'))) {
+  if (request.mode === 'navigate' && under('/app')) {
     if (url.pathname === '/app/callback') return;
+    const fresh = fetch(request).then(async (res) => {
+      if (res.ok) await (await caches.open(shellCache)).put('/app', res.clone());
+      return res;
+    });
+    event.waitUntil(fresh.catch(() => undefined));
+    event.respondWith(caches.match('/app').then((kept) => kept ?? fresh));
+    return;
+  }
+  if (request.mode === 'navigate' && under('/verify')) {
     event.respondWith(fetch(request).catch(() => caches.match('/app')));
     return;
   }

@@ -1,6 +1,6 @@
 import { lazy, type ReactNode, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Language, languages, setLanguage } from '../i18n/index.ts';
+import { i18next, type Language, languages, setLanguage } from '../i18n/index.ts';
 import { completeSignIn, signIn, token, trySilently } from './auth.ts';
 import { navigate, type Route, useLocation } from './router.ts';
 import './app.css';
@@ -58,6 +58,12 @@ export default function App() {
           });
         }
       });
+      return;
+    }
+    // The first screen's static button (app.html) was tapped before this code arrived.
+    if (location.pathname === '/app/sign-in') {
+      history.replaceState(null, '', '/app');
+      void signIn({ lang: i18next.language });
       return;
     }
     // No token in memory: an identity session may still exist; ask once, without a page.

@@ -11,14 +11,23 @@ export { type AgentRole, agentRoles, agentRolesOf, officeClientId, setAgentRoles
 export { authenticateApiKey, createApiKey, revokeApiKey } from './api-keys.ts';
 export { authenticateAccessToken } from './citizen-tokens.ts';
 export { registerDemoClients, registerOfficeClient, registerSuperAppClient } from './demo-clients.ts';
-export { assuranceOf, confirmTotp, issueRecoveryCodes, startTotpEnrolment, totpCode } from './factors.ts';
+export {
+  assuranceOf,
+  confirmTotp,
+  issueRecoveryCodes,
+  startTotpEnrolment,
+  totpCode,
+  totpSecretColumn,
+} from './factors.ts';
 export { meRoutes, requireCitizenInApp, superAppClientId } from './me-routes.ts';
+export { clientSecretColumn } from './oidc/adapter.ts';
 export type { DataRequestPort, DataRequestSummary } from './oidc/data-requests.ts';
 export { enrolRoutes } from './oidc/enrol-routes.ts';
 export {
   addSigningKey,
   cibaGrantType,
   createOidcProvider,
+  identitySecretsColumn,
   type OidcDeps,
   type OidcRuntime,
   registerClient,
@@ -27,6 +36,7 @@ export {
 } from './oidc/provider.ts';
 export { oidcRoutes } from './oidc/routes.ts';
 export { checkPasswordPolicy, hashPassword, passwordHashing } from './passwords.ts';
+export { describeUserAgent, type SignInSession } from './sessions.ts';
 /** Test and benchmark support: a scripted browser for the login pages. */
 export { LoginBrowser } from './testing/login-browser.ts';
 export {

@@ -18,6 +18,13 @@ import {
   startTotpEnrolment,
 } from './factors.ts';
 import type { OidcDeps, OidcRuntime } from './oidc/provider.ts';
+import {
+  endOtherSessions,
+  endSession,
+  listSessions,
+  rememberSessionDevices,
+  sessionOfAccessToken,
+} from './sessions.ts';
 
 /** The super-app's client id: approvals and factor changes are only taken from it. */
 export const superAppClientId = 'jokko-app';
@@ -76,7 +83,7 @@ export async function meRoutes(
   const { deps } = opts;
   const { provider } = opts.runtime;
   const citizenRoute = (summary: string, schema: object = {}) => ({
-    config: { access: 'authenticated' as const },
+    config: { access: 'authenticated', audience: ['citizen'] } as const,
     schema: { tags: ['me'], summary, security: [{ bearer: [] }], ...schema },
   });
 
@@ -218,6 +225,84 @@ export async function meRoutes(
         details: { clientId: app.client.id },
       });
       return reply.code(204).send();
+    },
+  );
+
+  rememberSessionDevices(provider);
+  const SessionInfo = Type.Object({
+    id: Type.String(),
+    startedAt: Type.String(),
+    lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+    clients: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
+    device: Type.Union([
+      Type.Object({
+        browser: Type.Union([Type.String(), Type.Null()]),
+        os: Type.Union([Type.String(), Type.Null()]),
+      }),
+      Type.Null(),
+    ]),
+    current: Type.Boolean({ description: "The session this request's token was issued in" }),
+  });
+  const currentSession = (request: FastifyRequest) => {
+    const bearer = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    return bearer ? sessionOfAccessToken(provider, bearer) : Promise.resolve(undefined);
+  };
+
+  app.get(
+    '/me/sessions',
+    citizenRoute('My open sign-in sessions: when, on which device, for which apps', {
+      response: { 200: Type.Object({ items: Type.Array(SessionInfo) }) },
+    }),
+    async (request) => {
+      const actor = requireSuperApp(request);
+      return {
+        items: await listSessions(provider, deps.database, actor.id, await currentSession(request)),
+      };
+    },
+  );
+
+  app.delete(
+    '/me/sessions/:id',
+    citizenRoute('Sign out one of my sessions: its grants and tokens stop working at once', {
+      params: Id,
+      response: { 204: Type.Null() },
+    }),
+    async (request, reply) => {
+      const actor = requireSuperApp(request);
+      const { id } = request.params as Static<typeof Id>;
+      // Someone else's session is as absent as an unknown one.
+      const ended = await endSession(provider, deps.database, actor.id, id);
+      if (!ended) throw notFound('no such session of yours');
+      await deps.audit.record({
+        actor,
+        action: 'identity.session.ended',
+        subject: { kind: 'account', id: actor.id },
+        outcome: 'success',
+        origin: originOf(request),
+        details: { sessionUid: id, clientIds: ended.clientIds },
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/me/sessions/sign-out-others',
+    citizenRoute('Sign out all my sessions but the one this request comes from', {
+      response: { 200: Type.Object({ ended: Type.Integer() }) },
+    }),
+    async (request) => {
+      const actor = requireSuperApp(request);
+      const keep = await currentSession(request);
+      const ended = await endOtherSessions(provider, deps.database, actor.id, keep);
+      await deps.audit.record({
+        actor,
+        action: 'identity.session.ended-others',
+        subject: { kind: 'account', id: actor.id },
+        outcome: 'success',
+        origin: originOf(request),
+        details: { kept: keep ?? null, ended },
+      });
+      return { ended };
     },
   );
 

@@ -5,7 +5,9 @@ import { SignOutButton } from '../SignOut.tsx';
 import { useApi } from '../useApi.ts';
 import { ConnectedApps } from './ConnectedApps.tsx';
 import { ContactDetails } from './ContactDetails.tsx';
+import { Devices } from './Devices.tsx';
 import { AddPasskey } from './Passkeys.tsx';
+import { Sessions } from './Sessions.tsx';
 import { AddTotp } from './Totp.tsx';
 
 interface Factor {
@@ -13,11 +15,13 @@ interface Factor {
   kind: string;
   name: string;
   createdAt: string;
+  lastUsedAt: string | null;
 }
 
 export default function Settings() {
   const { t, i18n } = useTranslation();
-  const me = useApi<{ factors: Factor[] }>('/me');
+  const me = useApi<{ accountId: string; factors: Factor[] }>('/me');
+  const passkeys = me.data?.factors.filter((f) => f.kind === 'passkey') ?? [];
   return (
     <>
       <h1>{t('superapp.settings.title')}</h1>
@@ -42,12 +46,15 @@ export default function Settings() {
       <section className="card" aria-labelledby="security-title">
         <h2 id="security-title">{t('superapp.settings.security')}</h2>
         <ul>
-          {me.data?.factors.map((f) => (
-            <li key={f.id}>
-              {t(`superapp.settings.factor.${f.kind}`, { defaultValue: f.kind })}
-              {f.name ? ` — ${f.name}` : ''} <small>{formatDate(f.createdAt)}</small>
-            </li>
-          ))}
+          {/* Passkeys are listed with the devices, with when they were last used. */}
+          {me.data?.factors
+            .filter((f) => f.kind !== 'passkey')
+            .map((f) => (
+              <li key={f.id}>
+                {t(`superapp.settings.factor.${f.kind}`, { defaultValue: f.kind })}
+                {f.name ? ` — ${f.name}` : ''} <small>{formatDate(f.createdAt)}</small>
+              </li>
+            ))}
         </ul>
         {me.data?.factors.length === 0 && (
           <>
@@ -57,6 +64,8 @@ export default function Settings() {
         )}
         <AddPasskey onAdded={() => void me.reload()} />
       </section>
+      <Devices accountId={me.data?.accountId} passkeys={passkeys} />
+      <Sessions />
       <ConnectedApps />
       <SignOutButton />
     </>
