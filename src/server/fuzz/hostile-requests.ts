@@ -315,6 +315,11 @@ interface MutationPlan {
   value: unknown;
 }
 
+/** Sets an own property even when the key is `__proto__`, which plain assignment would turn into a prototype. */
+function setOwn(target: unknown, key: string | number, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Every JSON Pointer inside a value (the root is ''), with the parent and key to reach it. */
 function pointersOf(
   value: unknown,
@@ -381,7 +386,8 @@ export function hostileRequests(op: Operation): fc.Arbitrary<HostileRequest> {
     .map((draft) => {
       const refusals: string[] = [];
       const params = { ...draft.params } as Record<string, unknown>;
-      let body: unknown = draft.body === undefined && hasBody ? {} : draft.body;
+      // Generated values can be shared constants (fc.constant): mutate a copy, never them.
+      let body: unknown = draft.body === undefined && hasBody ? {} : structuredClone(draft.body);
       let rawBody: string | Buffer | undefined;
       // Only the last mutation that rewrites the raw body decides what it still does wrong.
       let rawRefusal: string | undefined;
@@ -394,8 +400,8 @@ export function hostileRequests(op: Operation): fc.Arbitrary<HostileRequest> {
           case 'wrong-type': {
             const targets = pointersOf(body);
             const t = targets[m.pick % targets.length]!;
-            if (t.parent === undefined) body = m.value;
-            else (t.parent as Record<string | number, unknown>)[t.key!] = m.value;
+            if (t.parent === undefined) body = structuredClone(m.value);
+            else setOwn(t.parent, t.key!, structuredClone(m.value));
             break;
           }
           case 'missing-field': {
@@ -406,7 +412,7 @@ export function hostileRequests(op: Operation): fc.Arbitrary<HostileRequest> {
           }
           case 'extra-property':
             if (body && typeof body === 'object' && !Array.isArray(body))
-              (body as Record<string, unknown>)[`extra${m.pick % 7}`] = m.value;
+              setOwn(body, `extra${m.pick % 7}`, structuredClone(m.value));
             break;
           case 'prototype-key':
             rawBody = `{"__proto__":{"polluted":"yes"},"a":${JSON.stringify(body ?? null)}}`;
