@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -153,8 +153,12 @@ async function openPostgres(url: string, poolMax: number): Promise<Database> {
 
 async function openPglite(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
-  const db = drizzlePglite({ client }) as unknown as Db;
+  return pgliteDatabase(await PGlite.create(dataDir));
+}
+
+/** A Database over an open PGlite instance (tests clone a migrated one instead of migrating anew). */
+export function pgliteDatabase(client: PGliteInterface): Database {
+  const db = drizzlePglite({ client: client as PGlite }) as unknown as Db;
   return {
     kind: 'pglite',
     db,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { type Database, type DatabaseKind, openDatabase } from './database.ts';
+import { type Database, type DatabaseKind, openDatabase, pgliteDatabase } from './database.ts';
 import { migrate } from './migrate.ts';
 
 /**
@@ -18,6 +19,8 @@ export interface TestDatabase {
   /** Closes the connection and drops the fresh database. */
   dispose(): Promise<void>;
 }
+
+let migratedTemplate: Promise<PGlite> | undefined;
 
 export async function createTestDatabase(
   kind: DatabaseKind,
@@ -43,8 +46,19 @@ export async function createTestDatabase(
       await c.end();
     };
   }
-  const database = await openDatabase({ url, dataDir: 'memory://', poolMax: 10 });
-  if (options.migrate !== false) await migrate(database);
+  let database: Database;
+  if (kind === 'pglite' && options.migrate !== false) {
+    // Starting PGlite and migrating costs ~3 s; cloning one migrated instance of this process ~1.5 s.
+    migratedTemplate ??= (async () => {
+      const template = await PGlite.create('memory://');
+      await migrate(pgliteDatabase(template));
+      return template;
+    })();
+    database = pgliteDatabase(await (await migratedTemplate).clone());
+  } else {
+    database = await openDatabase({ url, dataDir: 'memory://', poolMax: 10 });
+    if (options.migrate !== false) await migrate(database);
+  }
   return {
     database,
     url,
