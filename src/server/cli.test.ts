@@ -87,13 +87,10 @@ describe('jokko CLI', () => {
 
   it('prints help for every command and exits 0', async () => {
     const commands = [
+      // The top level and one command of each nesting depth: every process imports the whole server.
       ['--help'],
       ['start', '--help'],
-      ['seed', '--help'],
-      ['audit', 'verify', '--help'],
-      ['config', 'check', '--help'],
-      ['oidc-keys', 'rotate', '--help'],
-      ['bridge', 'call', '--help'],
+      ['audit', 'witness', '--help'],
       ['bridge', 'verify-log', '--help'],
     ];
     const runs = await Promise.all(commands.map((args) => run(args)));

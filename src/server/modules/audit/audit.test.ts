@@ -79,7 +79,7 @@ describe.each(testEngines())('audit log on %s', (kind) => {
     let ids: string[];
     beforeEach(async () => {
       const entries = await createAuditLog(t.database).recordMany(
-        Array.from({ length: 1000 }, (_, i) => event(i)),
+        Array.from({ length: 600 }, (_, i) => event(i)),
       );
       ids = entries.map((e) => e.id);
       expect((await verifyAuditLog(t.database)).ok).toBe(true);

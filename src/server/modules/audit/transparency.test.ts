@@ -72,18 +72,18 @@ describe.each(testEngines())('transparency log on %s', (kind) => {
   });
   afterEach(async () => t.dispose());
 
-  it('RFC 9162 §2.1.3 and §2.1.4: every inclusion and consistency proof of trees of 1 to 37 entries verifies against the reference root', async () => {
+  it('RFC 9162 §2.1.3 and §2.1.4: every inclusion and consistency proof of trees of 1 to 20 entries verifies against the reference root', async () => {
     const audit = createAuditLog(t.database);
     const leaves: Buffer[] = [];
     const roots: string[] = [];
-    for (let n = 1; n <= 37; n++) {
+    for (let n = 1; n <= 20; n++) {
       leaves.push(leafHashOf(await audit.record(event(n))));
       const head = await publishTreeHead(deps());
       expect(head.treeSize).toBe(n);
       expect(head.rootHash).toBe(referenceRoot(leaves));
       roots.push(head.rootHash);
     }
-    for (let n = 1; n <= 37; n++) {
+    for (let n = 1; n <= 20; n++) {
       for (let m = 0; m < n; m++) {
         const { inclusion, leafHash } = await proveEntry(deps(), operator, m, n);
         expect(leafHash).toBe(leaves[m]!.toString('hex'));
@@ -275,28 +275,33 @@ describe.each(testEngines())('transparency log over HTTP on %s', (kind) => {
     });
   });
 
-  it('jokko audit witness (the CLI, as a process) exits 0 and keeps its state, then 1 on a forged head', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jokko-witness-'));
-    const state = join(dir, 'state.json');
-    const bin = fileURLToPath(new URL('../../../../bin/jokko.js', import.meta.url));
-    const run = () =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, [bin, 'audit', 'witness', '--log', base, '--state', state], {
-          env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  // The witness talks HTTP only: one engine is enough for its process test.
+  it.runIf(kind === 'pglite')(
+    'jokko audit witness (the CLI, as a process) exits 0 and keeps its state, then 1 on a forged head',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'jokko-witness-'));
+      const state = join(dir, 'state.json');
+      const bin = fileURLToPath(new URL('../../../../bin/jokko.js', import.meta.url));
+      const run = () =>
+        new Promise<{ code: number | null; out: string }>((resolve) => {
+          const child = spawn(process.execPath, [bin, 'audit', 'witness', '--log', base, '--state', state], {
+            env: { PATH: process.env.PATH, HOME: process.env.HOME },
+          });
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.stderr.on('data', (d) => (out += d));
+          child.on('close', (code) => resolve({ code, out }));
         });
-        let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (out += d));
-        child.on('close', (code) => resolve({ code, out }));
-      });
-    const first = await run();
-    expect(first).toMatchObject({ code: 0, out: expect.stringMatching(/First head kept/) });
-    const again = await run();
-    expect(again).toMatchObject({ code: 0, out: expect.stringMatching(/Unchanged|Consistent/) });
-    const head = (await (await get('/tree-head')).json()) as TreeHead;
-    await tamper(t.db, `UPDATE audit_tree_heads SET jws = jws || 'x' WHERE tree_size = ${head.treeSize}`);
-    const forged = await run();
-    expect(forged.code).toBe(1);
-    expect(forged.out).toMatch(/ALERT: .*not validly signed/);
-  }, 180_000);
+      const first = await run();
+      expect(first).toMatchObject({ code: 0, out: expect.stringMatching(/First head kept/) });
+      const again = await run();
+      expect(again).toMatchObject({ code: 0, out: expect.stringMatching(/Unchanged|Consistent/) });
+      const head = (await (await get('/tree-head')).json()) as TreeHead;
+      await tamper(t.db, `UPDATE audit_tree_heads SET jws = jws || 'x' WHERE tree_size = ${head.treeSize}`);
+      const forged = await run();
+      expect(forged.code).toBe(1);
+      expect(forged.out).toMatch(/ALERT: .*not validly signed/);
+    },
+    180_000,
+  );
 });
