@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './scripts/vitest-sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -16,5 +17,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     reporters: ['default', './scripts/vitest-summary-reporter.ts'],
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });

@@ -8,7 +8,7 @@
 // (/v1/documents/*): the verifier keeps its own copies with the moment each was fetched, to say how
 // fresh a verdict is and to refuse a list past its expiry; a copy here would answer offline with a
 // date nobody sees.
-const version = 'v4';
+const version = 'v5';
 const shellCache = `jokko-shell-${version}`;
 const dataCache = 'jokko-data';
 const offlineData = [
@@ -28,7 +28,7 @@ self.addEventListener('install', (event) => {
     (async () => {
       const cache = await caches.open(shellCache);
       const manifest = await fetch('/asset-manifest.json').then((r) => (r.ok ? r.json() : {}));
-      const assets = new Set(['/app', '/favicon.svg', '/app.webmanifest', '/verify.webmanifest']);
+      const assets = new Set(['/app', '/verify', '/favicon.svg', '/app.webmanifest', '/verify.webmanifest']);
       for (const entry of Object.values(manifest)) {
         assets.add(`/${entry.file}`);
         for (const css of entry.css ?? []) assets.add(`/${css}`);
@@ -59,7 +59,7 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   // Pages of the app: the kept shell at once (a repeat visit waits for no network), refreshed in
   // the background for the next visit; a stale shell still works, as the assets it names are kept.
-  // The verifier's pages: the network first, the kept shell when offline.
+  // The verifier's pages: the network first, their kept shell when offline.
   const under = (prefix) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
   if (request.mode === 'navigate' && under('/app')) {
     if (url.pathname === '/app/callback') return;
@@ -71,8 +71,16 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(caches.match('/app').then((kept) => kept ?? fresh));
     return;
   }
+  // The verifier keeps its own shell: the app's page is the sign-in screen drawn at build time.
   if (request.mode === 'navigate' && under('/verify')) {
-    event.respondWith(fetch(request).catch(() => caches.match('/app')));
+    event.respondWith(
+      fetch(request)
+        .then(async (res) => {
+          if (res.ok) await (await caches.open(shellCache)).put('/verify', res.clone());
+          return res;
+        })
+        .catch(async () => (await caches.match('/verify')) ?? caches.match('/app')),
+    );
     return;
   }
   // Built assets never change under the same name: the cache first.
