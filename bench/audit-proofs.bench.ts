@@ -3,10 +3,10 @@ import {
   consistencyProofOf,
   createAuditLog,
   inclusionProofOf,
-  nodeHashOf,
   nodesForAppend,
   proveEntryOnBehalf,
   publishTreeHead,
+  rootOfSiblings,
 } from '../src/server/modules/audit/index.ts';
 import { type Database, openDatabase } from '../src/server/platform/db/database.ts';
 import { migrate } from '../src/server/platform/db/migrate.ts';
@@ -70,14 +70,6 @@ async function appendsWithProofs(
   return { alone, withProofs, proofsPerSecond: proofs / seconds };
 }
 
-/** Root of the leaves so far from the right-edge subtrees (what the log would sign). */
-function rootOf(siblings: Map<number, Buffer>): string {
-  let root: Buffer | null = null;
-  for (const level of [...siblings.keys()].sort((a, b) => a - b))
-    root = root ? nodeHashOf(siblings.get(level)!, root) : siblings.get(level)!;
-  return root!.toString('hex');
-}
-
 /**
  * A tree of `size` leaves written straight into audit_tree_nodes with COPY: proofs read that table
  * only, so the entries themselves are left out (writing ten million audit rows would measure the
@@ -100,7 +92,8 @@ async function buildTree(
       for (const [k, leaf] of leaves.entries()) {
         for (const node of nodesForAppend(at + k, siblings, [leaf]))
           yield [node.level, node.idx, `\\x${node.hash.toString('hex')}`];
-        if (checkpoints.includes(at + k + 1)) roots.set(at + k + 1, rootOf(siblings));
+        if (checkpoints.includes(at + k + 1))
+          roots.set(at + k + 1, rootOfSiblings(siblings)!.toString('hex'));
       }
       onProgress(Math.min(size, at + batch));
     }

@@ -12,7 +12,7 @@ export {
 export { type AuditEntry, type AuditEvent, type AuditLog, createAuditLog } from './audit-log.ts';
 export { leafHashOf } from './entry.ts';
 // The tree's building blocks, for the benchmark that builds a ten-million-leaf tree directly.
-export { consistencyProofOf, inclusionProofOf, nodeHashOf, nodesForAppend } from './merkle-tree.ts';
+export { consistencyProofOf, inclusionProofOf, nodesForAppend, rootOfSiblings } from './merkle-tree.ts';
 export { auditRoutes } from './routes.ts';
 export { auditLogKeySecretColumn, logKeys, publishTreeHead, verifyTreeHeadSignature } from './tree-heads.ts';
 export { type VerifyResult, verifyAuditLog } from './verify.ts';

@@ -154,6 +154,16 @@ export function nodesForAppend(
   return nodes;
 }
 
+/** The root of a tree from its right-edge complete subtrees (as `nodesForAppend` keeps them), smallest first. */
+export function rootOfSiblings(siblings: Map<number, Buffer>): Buffer | null {
+  let root: Buffer | null = null;
+  for (const level of [...siblings.keys()].sort((a, b) => a - b)) {
+    const node = siblings.get(level)!;
+    root = root ? nodeHashOf(node, root) : node;
+  }
+  return root;
+}
+
 /** The complete subtrees along the right edge of a tree of `size` leaves, keyed by level. */
 export async function leftSiblingsAt(session: SqlSession, size: number): Promise<Map<number, Buffer>> {
   const keys: Array<[number, number]> = [];

@@ -1,7 +1,7 @@
 import type { Database } from '../../platform/db/database.ts';
 import { type AuditRow, rowToEntry, selectEntries } from './audit.repo.ts';
 import { entryHash, genesisHash, hashedContent, leafHashOf } from './entry.ts';
-import { fetchNodes, nodeHashOf, nodesForAppend, type TreeNode, treeSize } from './merkle-tree.ts';
+import { fetchNodes, nodesForAppend, rootOfSiblings, type TreeNode, treeSize } from './merkle-tree.ts';
 import { allTreeHeads, logKeys, verifyTreeHeadSignature } from './tree-heads.ts';
 
 export interface VerifyResult {
@@ -16,16 +16,6 @@ export interface VerifyResult {
 }
 
 const pageSize = 10_000;
-
-/** The root of a tree from its right-edge complete subtrees, smallest first. */
-function rootOf(siblings: Map<number, Buffer>): Buffer | null {
-  let root: Buffer | null = null;
-  for (const level of [...siblings.keys()].sort((a, b) => a - b)) {
-    const node = siblings.get(level)!;
-    root = root ? nodeHashOf(node, root) : node;
-  }
-  return root;
-}
 
 /**
  * Recomputes the chain and the Merkle tree from the first entry, page by page (constant memory),
@@ -53,7 +43,7 @@ export async function verifyAuditLog(
     ok: !firstBroken,
     entries: checked,
     headHash: checked ? hex(prev) : null,
-    rootHash: checked ? hex(rootOf(siblings)) : null,
+    rootHash: checked ? hex(rootOfSiblings(siblings)) : null,
     treeHeadsChecked: headIndex,
     ...(firstBroken ? { firstBroken } : {}),
   });
@@ -90,7 +80,7 @@ export async function verifyAuditLog(
         const head = heads[headIndex]!;
         if (!(await verifyTreeHeadSignature(head, keys)))
           return broken(`the signed tree head of size ${head.treeSize} has an invalid signature`);
-        if (hex(rootOf(siblings)) !== head.rootHash)
+        if (hex(rootOfSiblings(siblings)) !== head.rootHash)
           return broken(
             `the signed tree head of size ${head.treeSize} does not match the entries: the log was rewritten`,
           );
