@@ -231,7 +231,12 @@ describe.skipIf(!hasBrowser())('the document verifier (/verify) in Chromium, off
     await page.goto('about:blank');
     await page.goto(`${base}/verify`);
     await page.getByRole('button', { name: 'Vérifier', exact: true }).waitFor();
-    expect(await page.evaluate(() => (localStorage.clear(), localStorage.length))).toBe(0);
+    expect(
+      await page.evaluate(() => {
+        localStorage.clear();
+        return localStorage.length;
+      }),
+    ).toBe(0);
     const lost = await present();
     await page.evaluate((code) => {
       location.hash = code;

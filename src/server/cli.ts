@@ -2,9 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { getCountryProfile } from '../shared/countries/index.ts';
-import { verifyCredential, verifyPresentation, verifyTrustList } from '../shared/documents/index.ts';
-import { registerBackupCommands } from './cli/backup.ts';
-import { registerKeysCommands } from './cli/keys.ts';
 import {
   type Config,
   ConfigError,
@@ -13,37 +10,27 @@ import {
   describeConfig,
   loadConfig,
 } from './config.ts';
-import { startPlatform } from './main.ts';
-import {
-  createAuditLog,
-  publishTreeHead,
-  runWitness,
-  verifyAuditLog,
-  type WitnessState,
-} from './modules/audit/index.ts';
-import {
-  createBridgeClient,
-  exportMessageLog,
-  type LogBundle,
-  loadBridgeKey,
-  publishReferenceServices,
-  verifyLogBundle,
-} from './modules/bridge/index.ts';
-import {
-  addSigningKey,
-  createApiKey,
-  registerDemoClients,
-  retireSigningKeys,
-  revokeApiKey,
-  superAppClientId,
-  totpCode,
-} from './modules/identity/index.ts';
-import { createProgressBar, seedDemoCountry } from './modules/registries/index.ts';
+import type { WitnessState } from './modules/audit/index.ts';
+import type { LogBundle } from './modules/bridge/index.ts';
 import { actorKinds, systemActor } from './platform/actor.ts';
 import type { Database } from './platform/db/database.ts';
-import { migrate } from './platform/db/migrate.ts';
-import { openConfiguredDatabase } from './platform/db/open.ts';
-import { createKmsFromConfig } from './platform/kms.ts';
+
+/**
+ * What the commands need, loaded by the command that needs it: `jokko --help`, `config check` or
+ * a usage error do not load the server, its modules and the embedded database (seconds per process).
+ */
+const lazy = {
+  main: () => import('./main.ts'),
+  audit: () => import('./modules/audit/index.ts'),
+  bridge: () => import('./modules/bridge/index.ts'),
+  identity: () => import('./modules/identity/index.ts'),
+  registries: () => import('./modules/registries/index.ts'),
+  documents: () => import('../shared/documents/index.ts'),
+  migrate: () => import('./platform/db/migrate.ts'),
+  kms: () => import('./platform/kms.ts'),
+  backup: () => import('./cli/backup.ts'),
+  keys: () => import('./cli/keys.ts'),
+};
 
 /** Exit codes: 0 success, 1 the operation failed (e.g. a broken audit chain), 2 bad usage or config. */
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
@@ -65,6 +52,7 @@ function positiveInt(value: string): number {
 }
 
 async function withDatabase<T>(config: Config, fn: (database: Database) => Promise<T>): Promise<T> {
+  const { openConfiguredDatabase } = await import('./platform/db/open.ts');
   const database = await openConfiguredDatabase(config);
   try {
     return await fn(database);
@@ -90,6 +78,7 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
     .command('start')
     .description('Start the platform (migrations, demo data when embedded and empty, HTTP server).')
     .action(async () => {
+      const { startPlatform } = await lazy.main();
       const platform = await startPlatform(config());
       await new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
@@ -105,6 +94,7 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
     .command('migrate')
     .description('Apply pending database migrations (forward-only) and report what was applied.')
     .action(async () => {
+      const { migrate } = await lazy.migrate();
       const report = await withDatabase(config(), migrate);
       out(
         report.applied.length
@@ -122,6 +112,24 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
     .action(async (opts: { people: number; seed: string; reset: boolean }) => {
       const cfg = config();
       const profile = getCountryProfile(cfg.country);
+      const [
+        { migrate },
+        { createProgressBar, seedDemoCountry },
+        { createAuditLog },
+        identity,
+        bridge,
+        kmsModule,
+      ] = await Promise.all([
+        lazy.migrate(),
+        lazy.registries(),
+        lazy.audit(),
+        lazy.identity(),
+        lazy.bridge(),
+        lazy.kms(),
+      ]);
+      const { createKmsFromConfig } = kmsModule;
+      const { registerDemoClients, superAppClientId } = identity;
+      const { publishReferenceServices } = bridge;
       await withDatabase(cfg, async (database) => {
         await migrate(database);
         const bar = createProgressBar(`seed ${profile.code}`);
@@ -174,6 +182,9 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
     )
     .action(async () => {
       const cfg = config();
+      const [{ migrate }, { addSigningKey }, { createAuditLog }, { createKmsFromConfig }] = await Promise.all(
+        [lazy.migrate(), lazy.identity(), lazy.audit(), lazy.kms()],
+      );
       await withDatabase(cfg, async (database) => {
         await migrate(database);
         const kid = await addSigningKey(database, createKmsFromConfig(cfg.kms));
@@ -193,6 +204,11 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
     .description('Retire every signing key but the newest; they leave the JWKS at the next restart.')
     .action(async () => {
       const cfg = config();
+      const [{ migrate }, { retireSigningKeys }, { createAuditLog }] = await Promise.all([
+        lazy.migrate(),
+        lazy.identity(),
+        lazy.audit(),
+      ]);
       await withDatabase(cfg, async (database) => {
         await migrate(database);
         const retired = await retireSigningKeys(database);
@@ -224,6 +240,11 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
         role: string[];
         expiresInDays?: number;
       }) => {
+        const [{ migrate }, { createApiKey }, { createAuditLog }] = await Promise.all([
+          lazy.migrate(),
+          lazy.identity(),
+          lazy.audit(),
+        ]);
         await withDatabase(config(), async (database) => {
           await migrate(database);
           const expiresAt = opts.expiresInDays
@@ -262,6 +283,7 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
     .action(async (id: string) => {
       if (!/^[0-9a-f-]{36}$/i.test(id))
         throw new CliFailure('expected the key id (a UUID) printed at creation', exitCodes.usage);
+      const [{ revokeApiKey }, { createAuditLog }] = await Promise.all([lazy.identity(), lazy.audit()]);
       await withDatabase(config(), async (database) => {
         const revoked = await revokeApiKey(database.db, id, new Date());
         await createAuditLog(database).record({
@@ -282,6 +304,7 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       'Recompute the audit hash chain; exit 1 and name the first broken entry if it does not verify.',
     )
     .action(async () => {
+      const { verifyAuditLog } = await lazy.audit();
       const result = await withDatabase(config(), (database) => verifyAuditLog(database));
       if (result.ok) {
         out(
@@ -301,6 +324,7 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
     .description('Sign and store a tree head for the log as it is now (the worker does it every minute).')
     .action(async () => {
       const cfg = config();
+      const [{ publishTreeHead }, { createKmsFromConfig }] = await Promise.all([lazy.audit(), lazy.kms()]);
       const head = await withDatabase(cfg, (database) =>
         publishTreeHead({ database, kms: createKmsFromConfig(cfg.kms), clock: () => new Date() }),
       );
@@ -325,6 +349,7 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       return n;
     })
     .action(async (opts: { log: string; state: string; watch?: number }) => {
+      const { runWitness } = await lazy.audit();
       for (;;) {
         const state = existsSync(opts.state)
           ? (JSON.parse(readFileSync(opts.state, 'utf8')) as WitnessState)
@@ -369,6 +394,7 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       const privateKey = raw.trimStart().startsWith('{') ? (JSON.parse(raw) as Record<string, unknown>) : raw;
       if (o.alg !== 'ed25519' && o.alg !== 'ecdsa-p256-sha256')
         throw new CliFailure('--alg must be ed25519 or ecdsa-p256-sha256', exitCodes.usage);
+      const { createBridgeClient } = await lazy.bridge();
       const bridgeUrl = String(o.bridge);
       const keys = await fetch(`${bridgeUrl.replace(/\/$/, '')}/v1/bridge/keys`)
         .then((r) => r.json() as Promise<{ keys: Array<Record<string, unknown>> }>)
@@ -408,6 +434,8 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || !(from < to))
         throw new CliFailure('--from and --to must be ISO 8601 times, from before to', exitCodes.usage);
       const cfg = config();
+      const [{ migrate }, { loadBridgeKey, exportMessageLog }, { createAuditLog }, { createKmsFromConfig }] =
+        await Promise.all([lazy.migrate(), lazy.bridge(), lazy.audit(), lazy.kms()]);
       await withDatabase(cfg, async (database) => {
         await migrate(database);
         const key = await loadBridgeKey(database, createKmsFromConfig(cfg.kms), new Date());
@@ -432,7 +460,8 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       '--keys <file>',
       'the bridge keys to trust (the JSON of GET /v1/bridge/keys); default: those in the bundle',
     )
-    .action((file: string, o: { keys?: string }) => {
+    .action(async (file: string, o: { keys?: string }) => {
+      const { verifyLogBundle } = await lazy.bridge();
       let bundle: LogBundle;
       let keys: Array<Record<string, unknown>> | undefined;
       try {
@@ -466,6 +495,7 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
     .option('--max-age <seconds>', 'oldest presentation accepted', '300')
     .argument('<presentation>', 'the presentation, a /verify#... link, or @file to read it from a file')
     .action(async (raw: string, o: { jokko: string; anchor?: string; maxAge: string }) => {
+      const { verifyCredential, verifyPresentation, verifyTrustList } = await lazy.documents();
       const text = (raw.startsWith('@') ? readFileSync(raw.slice(1), 'utf8') : raw).trim();
       const presentation = text.includes('#') ? text.slice(text.indexOf('#') + 1) : text;
       const base = o.jokko.replace(/\/+$/, '');
@@ -503,9 +533,10 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       'Print the current code of a TOTP secret (demo agents and testers; never a real citizen secret).',
     )
     .argument('<secret>', 'base32 secret, as printed for the demo agent')
-    .action((secret: string) => {
+    .action(async (secret: string) => {
       if (!/^[A-Z2-7]{16,128}=*$/.test(secret))
         throw new CliFailure('the secret must be base32 (A-Z, 2-7)', exitCodes.usage);
+      const { totpCode } = await lazy.identity();
       out(totpCode(secret));
     });
 
@@ -522,8 +553,41 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       out('Configuration is valid.');
     });
 
-  registerBackupCommands(program, env);
-  registerKeysCommands(program, config);
+  program
+    .command('backup')
+    .description(
+      'Dump the whole database with a manifest (sha256, schema, audit head) beside it: pg_dump with DATABASE_URL, the data folder as tar.gz for the embedded database (stop the server first).',
+    )
+    .option('--out <file>', 'where to write the dump (default: jokko-backup-<engine>-<time>.dump|.tar.gz)')
+    .option('--pg-bin-dir <dir>', 'folder of pg_dump when it is not on PATH, e.g. /usr/lib/postgresql/15/bin')
+    .action(async (opts: { out?: string; pgBinDir?: string }) => {
+      const cfg = config();
+      await (await lazy.backup()).backup(cfg, env, opts);
+    });
+  program
+    .command('restore')
+    .description(
+      'Restore a backup after checking its sha256, then verify the audit log and its head against the manifest; exit 1 if anything differs.',
+    )
+    .argument('<file>', 'the dump written by jokko backup (its .manifest.json must be beside it)')
+    .option('--yes', 'replace a database that is not empty without asking', false)
+    .option('--pg-bin-dir <dir>', 'folder of pg_restore when it is not on PATH')
+    .action(async (file: string, opts: { yes: boolean; pgBinDir?: string }) => {
+      const cfg = config();
+      await (await lazy.backup()).restore(cfg, env, file, opts);
+    });
+
+  program
+    .command('keys')
+    .description('Keys and secrets stored in the database.')
+    .command('rotate-master')
+    .description(
+      'Re-wrap every stored secret under JOKKO_MASTER_KEY; the old key is JOKKO_MASTER_KEY_PREVIOUS. Run after every node has both keys, then remove the previous one.',
+    )
+    .action(async () => {
+      const cfg = config();
+      await (await lazy.keys()).rotateMasterKeyCommand(cfg);
+    });
 
   return program;
 }

@@ -21,8 +21,7 @@ import { createInterface } from 'node:readline/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
-import type { Command } from 'commander';
-import { type Config, loadConfig, maskUrl } from '../config.ts';
+import { type Config, maskUrl } from '../config.ts';
 import { createAuditLog, verifyAuditLog } from '../modules/audit/index.ts';
 import { type Database, openDatabase, type SqlSession } from '../platform/db/database.ts';
 import { readMigrations } from '../platform/db/migrate.ts';
@@ -305,7 +304,8 @@ async function withCliDatabase<T>(config: Config, fn: (database: Database) => Pr
   }
 }
 
-async function backup(
+/** `jokko backup`. */
+export async function backup(
   config: Config,
   env: NodeJS.ProcessEnv,
   opts: { out?: string; pgBinDir?: string },
@@ -488,7 +488,8 @@ async function loadPglite(config: Config, file: string): Promise<{ dir: string; 
   return { dir, restoring };
 }
 
-async function restore(
+/** `jokko restore`. */
+export async function restore(
   config: Config,
   env: NodeJS.ProcessEnv,
   file: string,
@@ -574,27 +575,4 @@ async function restore(
   out(
     `  audit log verifies and ends on the backup's head (seq=${manifest.audit.headSeq ?? '(empty)'}); the restore itself was recorded after it`,
   );
-}
-
-export function registerBackupCommands(program: Command, env: NodeJS.ProcessEnv = process.env): void {
-  program
-    .command('backup')
-    .description(
-      'Dump the whole database with a manifest (sha256, schema, audit head) beside it: pg_dump with DATABASE_URL, the data folder as tar.gz for the embedded database (stop the server first).',
-    )
-    .option('--out <file>', 'where to write the dump (default: jokko-backup-<engine>-<time>.dump|.tar.gz)')
-    .option('--pg-bin-dir <dir>', 'folder of pg_dump when it is not on PATH, e.g. /usr/lib/postgresql/15/bin')
-    .action((opts: { out?: string; pgBinDir?: string }) => backup(loadConfig(env), env, opts));
-
-  program
-    .command('restore')
-    .description(
-      'Restore a backup after checking its sha256, then verify the audit log and its head against the manifest; exit 1 if anything differs.',
-    )
-    .argument('<file>', 'the dump written by jokko backup (its .manifest.json must be beside it)')
-    .option('--yes', 'replace a database that is not empty without asking', false)
-    .option('--pg-bin-dir <dir>', 'folder of pg_restore when it is not on PATH')
-    .action((file: string, opts: { yes: boolean; pgBinDir?: string }) =>
-      restore(loadConfig(env), env, file, opts),
-    );
 }

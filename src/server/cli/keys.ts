@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import { createAuditLog } from '../modules/audit/index.ts';
 import type { Database } from '../platform/db/database.ts';
@@ -64,39 +63,30 @@ function currentKeyOnly(kms: KeyManagement): KeyManagement {
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-/** `jokko keys rotate-master`. */
-export function registerKeysCommands(program: Command, config: () => Config): void {
-  const keys = program.command('keys').description('Keys and secrets stored in the database.');
-  keys
-    .command('rotate-master')
-    .description(
-      'Re-wrap every stored secret under JOKKO_MASTER_KEY; the old key is JOKKO_MASTER_KEY_PREVIOUS. Run after every node has both keys, then remove the previous one.',
-    )
-    .action(async () => {
-      const cfg = config();
-      const current = cfg.kms.masterKey;
-      if (current.development)
-        throw new Error('JOKKO_MASTER_KEY is not set: rotating to the development key protects nothing');
-      // A deployment that ran on the development default can move off it: that key is public anyway.
-      const previous = [cfg.kms.previousMasterKey, developmentMasterKey()].flatMap((k) =>
-        k ? [{ masterKey: k.material(), keyId: k.keyId }] : [],
-      );
-      const kms = createLocalKms(current.material(), current.keyId, previous);
-      const database = await openConfiguredDatabase(cfg);
-      try {
-        await migrate(database);
-        const result = await rotateMasterKey(database, kms, {
-          onProgress: (p) => out(`  ${p.table}: ${p.done}/${p.total}`),
-        });
-        for (const t of result.tables)
-          out(
-            `${t.table}: ${t.rewrapped} re-wrapped${t.wrappedFromClear ? `, ${t.wrappedFromClear} wrapped from clear` : ''}`,
-          );
-        out(
-          `Every stored secret opens under ${result.masterKeyId}. Remove JOKKO_MASTER_KEY_PREVIOUS and restart the nodes one by one.`,
-        );
-      } finally {
-        await database.close();
-      }
+/** `jokko keys rotate-master`: from the development or previous master key to JOKKO_MASTER_KEY. */
+export async function rotateMasterKeyCommand(cfg: Config): Promise<void> {
+  const current = cfg.kms.masterKey;
+  if (current.development)
+    throw new Error('JOKKO_MASTER_KEY is not set: rotating to the development key protects nothing');
+  // A deployment that ran on the development default can move off it: that key is public anyway.
+  const previous = [cfg.kms.previousMasterKey, developmentMasterKey()].flatMap((k) =>
+    k ? [{ masterKey: k.material(), keyId: k.keyId }] : [],
+  );
+  const kms = createLocalKms(current.material(), current.keyId, previous);
+  const database = await openConfiguredDatabase(cfg);
+  try {
+    await migrate(database);
+    const result = await rotateMasterKey(database, kms, {
+      onProgress: (p) => out(`  ${p.table}: ${p.done}/${p.total}`),
     });
+    for (const t of result.tables)
+      out(
+        `${t.table}: ${t.rewrapped} re-wrapped${t.wrappedFromClear ? `, ${t.wrappedFromClear} wrapped from clear` : ''}`,
+      );
+    out(
+      `Every stored secret opens under ${result.masterKeyId}. Remove JOKKO_MASTER_KEY_PREVIOUS and restart the nodes one by one.`,
+    );
+  } finally {
+    await database.close();
+  }
 }
