@@ -1,6 +1,6 @@
 import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
-import { i18next } from './i18n/index.ts';
+import { i18next, i18nReady } from './i18n/index.ts';
 import { Landing } from './landing/Landing.tsx';
 import './styles.css';
 
@@ -32,9 +32,12 @@ function Root() {
   return page ? <Suspense fallback={null}>{page}</Suspense> : <Landing />;
 }
 
-document.documentElement.lang = i18next.language;
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <Root />
-  </StrictMode>,
-);
+// A citizen who chose Wolof or English sees it from the first frame the app draws (French: at once).
+void i18nReady.then(() => {
+  document.documentElement.lang = i18next.language;
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <Root />
+    </StrictMode>,
+  );
+});

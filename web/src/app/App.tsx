@@ -81,7 +81,7 @@ export default function App() {
         <span className="brand-name">{t('app.name')}</span>
         <label className="language">
           <span>{t('language.label')}</span>
-          <select value={i18n.language} onChange={(e) => setLanguage(e.target.value as Language)}>
+          <select value={i18n.language} onChange={(e) => void setLanguage(e.target.value as Language)}>
             {languages.map((l) => (
               <option key={l.code} value={l.code} lang={l.code}>
                 {l.name}

@@ -123,7 +123,7 @@ export default function Office() {
         <div className="office-header-tools">
           <label className="office-language">
             <span>{t('language')}</span>
-            <select value={i18n.language} onChange={(e) => setLanguage(e.target.value as Language)}>
+            <select value={i18n.language} onChange={(e) => void setLanguage(e.target.value as Language)}>
               {languages.map((l) => (
                 <option key={l.code} value={l.code} lang={l.code}>
                   {l.name}

@@ -23,7 +23,7 @@ export function PublicPage({ title, children }: { title: string; children: React
         </a>
         <label className="language">
           <span>{t('language.label')}</span>
-          <select value={i18n.language} onChange={(e) => setLanguage(e.target.value as Language)}>
+          <select value={i18n.language} onChange={(e) => void setLanguage(e.target.value as Language)}>
             {languages.map((l) => (
               <option key={l.code} value={l.code} lang={l.code}>
                 {l.name}

@@ -35,7 +35,7 @@ export default function Settings() {
                 type="radio"
                 name="language"
                 checked={i18n.language === l.code}
-                onChange={() => setLanguage(l.code as Language)}
+                onChange={() => void setLanguage(l.code as Language)}
               />
               {l.name}
             </label>
