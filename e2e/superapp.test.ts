@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWebDir } from '../src/server/app.ts';
 import { createAuditLog } from '../src/server/modules/audit/index.ts';
-import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
+import { createBridgeClient, publishReferenceServices } from '../src/server/modules/bridge/index.ts';
 import {
   cibaGrantType,
   createAccount,
@@ -52,6 +52,8 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
   let browser: Browser;
   let nin: string;
   let requestId: string;
+  /** The bank reads the citizen's tax status through the bridge under the approved consent. */
+  let readTaxRecords: () => Promise<void>;
 
   beforeAll(async () => {
     await ensureWebBuild();
@@ -65,6 +67,7 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await publishReferenceServices(database, createAuditLog(database), {
       instance: 'SN',
       registriesUrl: `${base}/v1/registries`,
+      kms: t.kms,
     });
     nin = (
       await listPeople(
@@ -84,6 +87,7 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
       });
       return (await res.json()) as Record<string, never>;
     };
+    const partnerKey = generateKeyPairSync('ed25519');
     const credentials = await onboardPartner(
       base,
       await t.keyFor({ kind: 'operator', roles: ['partners:admin'] }),
@@ -95,11 +99,7 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
         services: ['SN/GOV/DGID/registries/tax-records/v1'],
         subsystemCode: 'credit',
         keys: [
-          {
-            keyid: 'credit-1',
-            alg: 'ed25519',
-            publicKeyJwk: generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }),
-          },
+          { keyid: 'credit-1', alg: 'ed25519', publicKeyJwk: partnerKey.publicKey.export({ format: 'jwk' }) },
         ],
         redirectUris: ['http://localhost:4999/callback'],
       },
@@ -118,6 +118,31 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
       { authorization: `Bearer ${credentials.apiKey}` },
     )) as unknown as { id: string };
     requestId = request.id;
+    readTaxRecords = async () => {
+      const [row] = await database.query<{ id: string }>(
+        'SELECT consent_id AS id FROM consent_requests WHERE id = $1',
+        [requestId],
+      );
+      const bridge = createBridgeClient({
+        bridgeUrl: base,
+        client: credentials.bridge.client,
+        keyid: 'credit-1',
+        privateKey: partnerKey.privateKey,
+        alg: 'ed25519',
+      });
+      // The consent reaches the bridge's snapshot within its poll.
+      for (let tries = 0; ; tries++) {
+        const answer = await bridge.call({
+          service: 'SN/GOV/DGID/registries/tax-records/v1',
+          path: `/people/${nin}/tax-records`,
+          subject: nin,
+          consent: row!.id,
+        });
+        if (answer.status === 200) return;
+        if (tries > 40) throw new Error(`the bridge answered ${answer.status}: ${answer.body.toString()}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
     browser = await launchBrowser();
   });
 
@@ -186,6 +211,8 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await page.getByRole('button', { name: 'Accepter' }).click();
     await page.getByText('Accord donné.').waitFor();
     await page.getByText('Actif', { exact: true }).waitFor();
+    // The bank reads the tax status once under the consent: it shows in the data tracker below.
+    await readTaxRecords();
     await shoot(page, 'consents');
     violations.consents = await accessibilityViolations(page);
     await page.getByRole('button', { name: 'Retirer l’accord' }).click();
@@ -207,6 +234,17 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
     await tab('Mes données').click();
     await page.getByRole('link', { name: /^Qui a consulté mes données/ }).click();
     await page.getByRole('heading', { name: 'Qui a consulté mes données' }).waitFor();
+    // The phone checks by itself that the bank's reading is in the transparency log, and keeps the
+    // log's head and keys as a witness does.
+    const reading = page.locator('.accesses li', { hasText: 'Situation fiscale (DGID)' });
+    await reading.getByText('Avec votre accord').waitFor();
+    await reading.getByRole('button', { name: 'Vérifier dans le journal public' }).click();
+    await reading
+      .getByText(/^Vérifié sur ce téléphone : cette consultation est dans le journal public/)
+      .waitFor();
+    const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('jokko.audit.witness') ?? '{}'));
+    expect(kept.head.treeSize).toBeGreaterThan(0);
+    expect(kept.keys.length).toBeGreaterThan(0);
     await shoot(page, 'tracker');
     violations.tracker = await accessibilityViolations(page);
 
@@ -295,15 +333,19 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
   });
 
   it('adds a passkey, approves with it a sign-in that a bank started at its counter (CIBA), and signs in with it', async () => {
-    await registerClient(t.db.database, {
-      client_id: 'teranga-counter',
-      client_secret: counterSecret,
-      client_name: 'Banque Teranga — guichet',
-      grant_types: [cibaGrantType],
-      response_types: [],
-      redirect_uris: [],
-      backchannel_token_delivery_mode: 'poll',
-    });
+    await registerClient(
+      t.db.database,
+      {
+        client_id: 'teranga-counter',
+        client_secret: counterSecret,
+        client_name: 'Banque Teranga — guichet',
+        grant_types: [cibaGrantType],
+        response_types: [],
+        redirect_uris: [],
+        backchannel_token_delivery_mode: 'poll',
+      },
+      t.kms,
+    );
     const bank = await client.discovery(
       new URL(`${base}/oidc`),
       'teranga-counter',

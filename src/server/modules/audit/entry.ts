@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { auditEntryContent, auditLeafData } from '../../../shared/audit/evidence.ts';
 import type { RequestOrigin } from '../../platform/actor.ts';
 
 /** What a module records: who, acting as what, did what, to which subject, from where, with what outcome. */
@@ -24,22 +25,9 @@ export interface AuditEntry extends AuditEvent {
 
 export const genesisHash = Buffer.alloc(32);
 
-/** The exact JSON that is hashed; documented in docs/decisions/0004-audit-chain.md. */
-export function hashedContent(e: Omit<AuditEntry, 'prevHash' | 'hash'>): Record<string, unknown> {
-  return {
-    v: 1,
-    seq: e.seq,
-    id: e.id,
-    recordedAt: e.recordedAt,
-    actor: { kind: e.actor.kind, id: e.actor.id },
-    actingAs: e.actingAs ?? null,
-    action: e.action,
-    subject: e.subject ? { kind: e.subject.kind, id: e.subject.id } : null,
-    outcome: e.outcome,
-    origin: { ip: e.origin?.ip ?? null, requestId: e.origin?.requestId ?? null },
-    details: e.details ?? {},
-  };
-}
+/** The exact JSON that is hashed (docs/decisions/0004-audit-chain.md); the same code checks it outside. */
+export const hashedContent: (e: Omit<AuditEntry, 'prevHash' | 'hash'>) => Record<string, unknown> =
+  auditEntryContent;
 
 export function entryHash(prevHash: Uint8Array, content: Record<string, unknown>): Buffer {
   const json = canonicalize(content);
@@ -48,11 +36,7 @@ export function entryHash(prevHash: Uint8Array, content: Record<string, unknown>
 }
 
 /** The leaf data: the same canonical JSON the hash chain covers (docs/decisions/0004). */
-export function leafData(entry: Omit<AuditEntry, 'prevHash' | 'hash'>): string {
-  const json = canonicalize(hashedContent(entry));
-  if (json === undefined) throw new Error('audit entry cannot be canonicalised');
-  return json;
-}
+export const leafData: (entry: Omit<AuditEntry, 'prevHash' | 'hash'>) => string = auditLeafData;
 
 export function leafHashOf(entry: Omit<AuditEntry, 'prevHash' | 'hash'>): Buffer {
   return createHash('sha256').update(Uint8Array.of(0)).update(leafData(entry), 'utf8').digest();

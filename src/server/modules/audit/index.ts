@@ -1,4 +1,9 @@
 export {
+  runWitness,
+  type WitnessOutcome,
+  type WitnessState,
+} from '../../../shared/audit/witness.ts';
+export {
   type AuditDeps,
   currentTreeHead,
   type EntryProof,
@@ -16,4 +21,3 @@ export { consistencyProofOf, inclusionProofOf, nodesForAppend, rootOfSiblings } 
 export { auditRoutes } from './routes.ts';
 export { auditLogKeySecretColumn, logKeys, publishTreeHead, verifyTreeHeadSignature } from './tree-heads.ts';
 export { type VerifyResult, verifyAuditLog } from './verify.ts';
-export { runWitness, type WitnessOutcome, type WitnessState } from './witness.ts';

@@ -1,12 +1,10 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  randomUUID,
-} from 'node:crypto';
-import { CompactSign, compactVerify, type JWK } from 'jose';
+import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
+import { CompactSign, type JWK } from 'jose';
+import { treeHeadType, verifyTreeHead } from '../../../shared/audit/evidence.ts';
 import type { TreeHead } from '../../../shared/audit/merkle.ts';
+
+export { treeHeadType };
+
 import type { Database } from '../../platform/db/database.ts';
 import type { KeyManagement, WrappedKey } from '../../platform/kms.ts';
 import type { SecretColumn } from '../../platform/secrets-at-rest.ts';
@@ -29,7 +27,6 @@ export interface LogKey {
   publicJwk: JWK;
 }
 
-export const treeHeadType = 'jokko-tree-head+jws';
 const keyContext = (kid: string) => `audit-log-key:${kid}`;
 
 /** Where the log key's private half is stored, for the master-key rotation (docs/decisions/0018). */
@@ -157,25 +154,4 @@ export async function allTreeHeads(database: Database): Promise<TreeHead[]> {
 }
 
 /** Checks a head's signature with the given keys and that the signed payload is the head. */
-export async function verifyTreeHeadSignature(head: TreeHead, keys: JWK[]): Promise<boolean> {
-  const jwk = keys.find((k) => k.kid === head.kid);
-  if (!jwk) return false;
-  try {
-    const { payload, protectedHeader } = await compactVerify(
-      head.jws,
-      createPublicKey({ key: jwk, format: 'jwk' }),
-      {
-        algorithms: ['EdDSA'],
-      },
-    );
-    if (protectedHeader.typ !== treeHeadType || protectedHeader.kid !== head.kid) return false;
-    const signed = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-    return (
-      signed.treeSize === head.treeSize &&
-      signed.rootHash === head.rootHash &&
-      signed.issuedAt === head.issuedAt
-    );
-  } catch {
-    return false;
-  }
-}
+export const verifyTreeHeadSignature: (head: TreeHead, keys: JWK[]) => Promise<boolean> = verifyTreeHead;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { exchangeRecordJson } from '../../../shared/audit/evidence.ts';
 import { createBatcher } from '../../platform/batcher.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { AuditLog } from '../audit/index.ts';
@@ -35,9 +35,7 @@ export interface LoggedExchange extends ExchangeRecord {
 
 /** The bytes that are hashed and signed: canonical JSON of every field (RFC 8785). */
 export function recordHash(record: ExchangeRecord): Buffer {
-  const json = canonicalize({ v: 1, ...record });
-  if (!json) throw new Error('exchange record cannot be canonicalised');
-  return sha256(json);
+  return sha256(exchangeRecordJson(record));
 }
 
 /** A bridge_message_log row as the drivers return it. */

@@ -4,6 +4,11 @@ import type { JWK } from 'jose';
 import * as client from 'openid-client';
 import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ExchangeProof,
+  type ExchangeProofFailure,
+  verifyExchangeProof,
+} from '../../../shared/audit/evidence.ts';
 import { type InclusionProof, type TreeHead, verifyInclusion } from '../../../shared/audit/merkle.ts';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
 import { buildApp } from '../../app.ts';
@@ -89,6 +94,7 @@ describe.each(testEngines())(
       await publishReferenceServices(database, createAuditLog(database), {
         instance: 'SN',
         registriesUrl: `${base}/v1/registries`,
+        kms: t.kms,
       });
       const adults = (
         await listPeople(
@@ -101,14 +107,18 @@ describe.each(testEngines())(
         nins.push(p.nin);
         await createAccount(database, p.nin, password);
       }
-      await registerClient(database, {
-        client_id: superAppClientId,
-        client_secret: secret,
-        client_name: 'Jokko',
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        redirect_uris: ['https://app.jokko.example/cb'],
-      });
+      await registerClient(
+        database,
+        {
+          client_id: superAppClientId,
+          client_secret: secret,
+          client_name: 'Jokko',
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          redirect_uris: ['https://app.jokko.example/cb'],
+        },
+        t.kms,
+      );
       const superApp = await client.discovery(new URL(`${base}/oidc`), superAppClientId, secret, undefined, {
         execute: [client.allowInsecureRequests],
       });
@@ -427,6 +437,27 @@ describe.each(testEngines())(
       ).toBe(true);
       const keys = ((await (await fetch(`${base}/v1/audit/log-keys`)).json()) as { keys: JWK[] }).keys;
       expect(await verifyTreeHeadSignature(proof.audit.treeHead, keys)).toBe(true);
+      // The portable check the super-app runs on the phone agrees, and names the step a forgery breaks.
+      const shared = proof as unknown as ExchangeProof;
+      expect(await verifyExchangeProof(shared, keys)).toEqual({ ok: true, treeHead: proof.audit.treeHead });
+      const forged: Array<[ExchangeProof, ExchangeProofFailure]> = [
+        [{ ...shared, record: { ...shared.record, client: 'SN/COM/0000000/other' } }, 'record'],
+        [{ ...shared, batchRecordHashes: [...shared.batchRecordHashes, proof.recordHash] }, 'batch'],
+        [
+          { ...shared, audit: { ...shared.audit, entry: { ...shared.audit.entry, outcome: 'failure' } } },
+          'entry',
+        ],
+        [
+          {
+            ...shared,
+            audit: { ...shared.audit, treeHead: { ...shared.audit.treeHead, rootHash: '0'.repeat(64) } },
+          },
+          'inclusion',
+        ],
+      ];
+      for (const [bad, step] of forged)
+        expect(await verifyExchangeProof(bad, keys), step).toEqual({ ok: false, failed: step });
+      expect(await verifyExchangeProof(shared, [])).toEqual({ ok: false, failed: 'signature' });
       // Another citizen asking for it learns nothing, not even that it exists.
       const other = await api('GET', `/me/data-accesses/${id}/proof`, tokens[1] ?? '');
       expect(other.status).toBe(404);

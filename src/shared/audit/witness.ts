@@ -1,9 +1,14 @@
 import type { JWK } from 'jose';
-import { type ConsistencyProof, type TreeHead, verifyConsistency } from '../../../shared/audit/merkle.ts';
-import { verifyTreeHeadSignature } from './tree-heads.ts';
+import {
+  type ExchangeProof,
+  type ExchangeProofFailure,
+  verifyExchangeProof,
+  verifyTreeHead,
+} from './evidence.ts';
+import { type ConsistencyProof, type TreeHead, verifyConsistency } from './merkle.ts';
 
 /**
- * A witness outside the operator's reach: it keeps the last signed tree head it saw and checks
+ * A witness outside the operator's reach (the `jokko audit witness` command, or a citizen's phone): it keeps the last signed tree head it saw and checks
  * that every new one extends it (a consistency proof). Any fork, rewrite or truncation of the log
  * after that head is then caught, an administrator's included. What it keeps is its state file.
  */
@@ -54,7 +59,7 @@ export async function runWitness(options: {
     }
     keys = published;
   }
-  if (!(await verifyTreeHeadSignature(head, keys)))
+  if (!(await verifyTreeHead(head, keys)))
     return {
       kind: 'alert',
       reason: `the tree head of size ${head.treeSize} is not validly signed by the log`,
@@ -102,4 +107,50 @@ export async function runWitness(options: {
       previous: old,
     };
   return { kind: 'extended', head, previous: old, state };
+}
+
+export type ExchangeInLog =
+  | { ok: true; treeHead: TreeHead; witnessed: TreeHead; state: WitnessState }
+  | { ok: false; failed: ExchangeProofFailure | 'log' | 'consistency'; reason?: string };
+
+/**
+ * What the super-app checks when a citizen asks whether an exchange about them is in the log: the
+ * device acts as a witness (the log's newest head extends the one it kept, under the keys it
+ * pinned), the exchange's proof holds under its head with those keys, and that head and the
+ * witnessed one are the same tree or one extends the other. A log that showed this citizen a
+ * private branch would have to keep doing so at every later check.
+ */
+export async function checkExchangeInLog(options: {
+  log: string;
+  proof: ExchangeProof;
+  state?: WitnessState;
+  fetch?: typeof fetch;
+}): Promise<ExchangeInLog> {
+  const fetcher = options.fetch ?? fetch;
+  const witnessed = await runWitness({
+    log: options.log,
+    ...(options.state ? { state: options.state } : {}),
+    fetch: fetcher,
+  });
+  if (witnessed.kind === 'alert') return { ok: false, failed: 'log', reason: witnessed.reason };
+  const { state } = witnessed;
+  const checked = await verifyExchangeProof(options.proof, state.keys);
+  if (!checked.ok) return checked;
+  const [small, large] =
+    checked.treeHead.treeSize <= state.head.treeSize
+      ? [checked.treeHead, state.head]
+      : [state.head, checked.treeHead];
+  let tied = small.treeSize === large.treeSize && small.rootHash === large.rootHash;
+  if (small.treeSize < large.treeSize) {
+    const proof = await getJson<ConsistencyProof>(
+      fetcher,
+      `${state.log}/proofs/consistency?from=${small.treeSize}&to=${large.treeSize}`,
+    );
+    tied =
+      proof.fromSize === small.treeSize &&
+      proof.toSize === large.treeSize &&
+      (await verifyConsistency(proof, small.rootHash, large.rootHash));
+  }
+  if (!tied) return { ok: false, failed: 'consistency' };
+  return { ok: true, treeHead: checked.treeHead, witnessed: state.head, state };
 }
