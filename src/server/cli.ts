@@ -333,6 +333,36 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
       );
     });
   audit
+    .command('rotate-log-key')
+    .description(
+      'Make a new log key for the next tree heads; the old keys stay published, so witnesses and old heads keep verifying.',
+    )
+    .action(async () => {
+      const cfg = config();
+      const [{ rotateLogKey, createAuditLog }, { createKmsFromConfig }] = await Promise.all([
+        lazy.audit(),
+        lazy.kms(),
+      ]);
+      const rotated = await withDatabase(cfg, async (database) => {
+        const result = await rotateLogKey({
+          database,
+          kms: createKmsFromConfig(cfg.kms),
+          clock: () => new Date(),
+        });
+        await createAuditLog(database).record({
+          actor: { kind: 'system', id: 'cli' },
+          action: 'audit.log-key.rotated',
+          subject: { kind: 'log-key', id: result.kid },
+          outcome: 'success',
+          details: { retired: result.retired },
+        });
+        return result;
+      });
+      out(
+        `New log key ${rotated.kid}; retired ${rotated.retired.join(', ') || 'none'} (still published). Nodes sign with the new key within 30 s.`,
+      );
+    });
+  audit
     .command('witness')
     .description(
       "Check that the log's newest signed tree head extends the last one this witness kept; exit 1 on a fork, rewrite or truncation.",

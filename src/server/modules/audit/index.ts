@@ -19,5 +19,11 @@ export { leafHashOf } from './entry.ts';
 // The tree's building blocks, for the benchmark that builds a ten-million-leaf tree directly.
 export { consistencyProofOf, inclusionProofOf, nodesForAppend, rootOfSiblings } from './merkle-tree.ts';
 export { auditRoutes } from './routes.ts';
-export { auditLogKeySecretColumn, logKeys, publishTreeHead, verifyTreeHeadSignature } from './tree-heads.ts';
+export {
+  auditLogKeySecretColumn,
+  logKeys,
+  publishTreeHead,
+  rotateLogKey,
+  verifyTreeHeadSignature,
+} from './tree-heads.ts';
 export { type VerifyResult, verifyAuditLog } from './verify.ts';

@@ -17,6 +17,7 @@ import {
   proveConsistency,
   proveEntry,
   publishTreeHead,
+  rotateLogKey,
   runWitness,
   verifyAuditLog,
 } from './index.ts';
@@ -234,6 +235,25 @@ describe.each(testEngines())('transparency log over HTTP on %s', (kind) => {
     expect(await verifyInclusion(body.leafHash, body.inclusion, body.treeHead.rootHash)).toBe(true);
     const noRole = await get(`/entries/${otherSeq}/proof`, await t.keyFor({ roles: [] }));
     expect(noRole.status).toBe(404);
+  });
+
+  it('a rotated log key signs the next heads: a witness that pinned the old one accepts it, old heads still verify', async () => {
+    const before = await runWitness({ log: base });
+    if (before.kind !== 'first') throw new Error(before.kind);
+    const rotated = await rotateLogKey({ database: t.db.database, kms: t.kms, clock: () => new Date() });
+    expect(rotated.retired).toContain(before.head.kid);
+    await createAuditLog(t.db.database).record(event(99));
+    await fetch(`${base}/tree-heads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operatorKey}` },
+    });
+    const after = await runWitness({ log: base, state: before.state });
+    expect(after).toMatchObject({ kind: 'extended', head: { kid: rotated.kid } });
+    if (after.kind !== 'extended') return;
+    expect(after.state.keys.map((k) => k.kid)).toEqual(
+      expect.arrayContaining([before.head.kid, rotated.kid]),
+    );
+    expect(await verifyAuditLog(t.db.database)).toMatchObject({ ok: true });
   });
 
   it('a witness keeps the head, accepts an extension and alerts on a rewrite and a truncation', async () => {

@@ -76,6 +76,22 @@ export async function createLogKey(deps: TreeHeadDeps): Promise<LogKey> {
   return { kid, privateKey, publicJwk };
 }
 
+/**
+ * A new log key signs the next heads; the previous ones are retired but stay published, so every
+ * head they signed still verifies and a witness that pinned them accepts the new key (it refuses
+ * one only when a pinned key disappears). Other nodes switch within their key cache's 30 s; a head
+ * one of them signs meanwhile with a retired key is as valid.
+ */
+export async function rotateLogKey(deps: TreeHeadDeps): Promise<{ kid: string; retired: string[] }> {
+  const key = await createLogKey(deps);
+  const retired = await deps.database.query<{ kid: string }>(
+    'UPDATE audit_log_keys SET retired_at = $2 WHERE kid <> $1 AND retired_at IS NULL RETURNING kid',
+    [key.kid, deps.clock()],
+  );
+  cache.delete(deps.database);
+  return { kid: key.kid, retired: retired.map((r) => r.kid) };
+}
+
 /** Every log key, retired ones included: heads signed by them stay verifiable. */
 export async function logKeys(database: Database): Promise<JWK[]> {
   const rows = await database.query<{ public_jwk: JWK }>(
