@@ -142,4 +142,23 @@ describe('configuration', () => {
     expect(problems[0]?.message).toMatch(/32 bytes in base64.*got 16 bytes/);
     expect(JSON.stringify(problems)).not.toContain(short);
   });
+
+  it('lets webhooks reach no internal network by default, and http only outside production', () => {
+    expect(loadConfig({}).bridge.webhooks).toEqual({ allowHttp: true, allowedNetworks: [] });
+    expect(loadConfig({ JOKKO_ENV: 'production' }).bridge.webhooks.allowHttp).toBe(false);
+    expect(
+      loadConfig({ BRIDGE_WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/16, 127.0.0.1,fd00::/8' }).bridge.webhooks
+        .allowedNetworks,
+    ).toEqual(['10.20.0.0/16', '127.0.0.1/32', 'fd00::/8']);
+    const problems = problemsOf({ BRIDGE_WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/8,internal.example' });
+    expect(problems).toEqual([
+      {
+        variable: 'BRIDGE_WEBHOOK_ALLOWED_NETWORKS',
+        message: expect.stringMatching(/CIDR ranges.*"internal\.example"/),
+      },
+    ]);
+    expect(problemsOf({ BRIDGE_WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/33' })[0]?.variable).toBe(
+      'BRIDGE_WEBHOOK_ALLOWED_NETWORKS',
+    );
+  });
 });

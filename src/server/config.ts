@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { countryCodes } from '../shared/countries/index.ts';
+import { parseNetwork } from './platform/http/outbound.ts';
 import { developmentMasterKey, type MasterKey, parseMasterKey } from './platform/kms.ts';
 
 /**
@@ -44,6 +45,13 @@ export interface Config {
     bufferLimitBytes: number;
     replayWindowSeconds: number;
     logBatchMs: number;
+    /** Where subscribers' webhooks may be delivered (platform/http/outbound.ts). */
+    webhooks: {
+      /** http: webhooks are accepted in development and test only; production needs https. */
+      allowHttp: boolean;
+      /** Networks webhooks may reach although they are not public, as `address/prefix`. */
+      allowedNetworks: string[];
+    };
   };
   /** Master keys of the keys kept at rest (platform/kms.ts); printing them shows their ids only. */
   kms: {
@@ -289,6 +297,22 @@ const variables = {
     doc: 'How old a request signature may be; its nonce is remembered this long. Default 300.',
     parse: int(10, 3600, 300),
   },
+  BRIDGE_WEBHOOK_ALLOWED_NETWORKS: {
+    doc: 'Comma-separated addresses or CIDR ranges (10.20.0.0/16, 127.0.0.1, fd00:1::/48) that webhook deliveries may reach although they are not public. Default none: a webhook URL must resolve to public unicast addresses only (never loopback, private, link-local, CGNAT or unique-local), and be https unless JOKKO_ENV is development or test.',
+    parse: (raw: string | undefined) =>
+      (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((entry) => {
+          const network = parseNetwork(entry);
+          if (!network)
+            throw new Invalid(
+              `expected addresses or CIDR ranges such as 10.20.0.0/16 or fd00::/8, got "${entry}"`,
+            );
+          return `${network.address}/${network.prefix}`;
+        }),
+  },
   JOKKO_MASTER_KEY: {
     doc: 'Master key (32 bytes in base64: openssl rand -base64 32) that encrypts the keys kept in the database, such as the documents issuer keys. Default: a development key derived from a public string, which protects nothing. Can come from JOKKO_MASTER_KEY_FILE.',
     secret: true,
@@ -350,6 +374,10 @@ export function loadConfig(env: Env = process.env): Config {
       bufferLimitBytes: p.BRIDGE_BUFFER_LIMIT,
       replayWindowSeconds: p.BRIDGE_REPLAY_WINDOW_SECONDS,
       logBatchMs: p.BRIDGE_LOG_BATCH_MS,
+      webhooks: {
+        allowHttp: p.JOKKO_ENV !== 'production',
+        allowedNetworks: p.BRIDGE_WEBHOOK_ALLOWED_NETWORKS,
+      },
     },
     kms: { masterKey: p.JOKKO_MASTER_KEY, previousMasterKey: p.JOKKO_MASTER_KEY_PREVIOUS },
   };

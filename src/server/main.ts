@@ -31,6 +31,7 @@ import { createProgressBar, isSeeded, seedDemoCountry } from './modules/registri
 import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { openConfiguredDatabase } from './platform/db/open.ts';
+import { createOutboundGuard } from './platform/http/outbound.ts';
 import { createKmsFromConfig, type KeyManagement } from './platform/kms.ts';
 import { loggerOptions } from './platform/logger.ts';
 import { prepareStoredSecrets } from './stored-secrets.ts';
@@ -110,6 +111,7 @@ export async function startPlatform(config: Config): Promise<RunningPlatform> {
             database,
             bridgeKey: await bridgeKeyLoader(database, kms),
             clock: () => new Date(),
+            webhooks: createOutboundGuard(config.bridge.webhooks),
             onError: (err) => process.stderr.write(`event delivery: ${(err as Error).message}\n`),
           });
     // Consent expiry reminders: a sweep every quarter of an hour, exactly once per consent even

@@ -2,6 +2,7 @@ import { createPublicKey, randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import type { Database, SqlSession } from '../../platform/db/database.ts';
+import type { OutboundGuard } from '../../platform/http/outbound.ts';
 import { conflict, invalidInput, notFound } from '../../platform/http/problems.ts';
 import type { KeyManagement, WrappedKey } from '../../platform/kms.ts';
 import { authorize } from '../../platform/policy.ts';
@@ -21,6 +22,8 @@ export interface CatalogueDeps {
   bridgeKey: () => BridgeKey;
   /** Wraps and opens the backend tokens of services. */
   kms: KeyManagement;
+  /** Checks subscribers' webhook URLs (no internal destinations). */
+  webhooks: OutboundGuard;
 }
 
 export type KeyAlg = 'ed25519' | 'ecdsa-p256-sha256';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createSigner, httpbis } from 'http-message-signatures';
 import { Agent } from 'undici';
 import type { Database } from '../../platform/db/database.ts';
+import { type OutboundGuard, OutboundRefused } from '../../platform/http/outbound.ts';
 import { eventsOf } from './events.ts';
 import type { BridgeKey } from './signing.ts';
 
@@ -22,8 +23,15 @@ export interface DeliveryDeps {
   database: Database;
   bridgeKey: () => BridgeKey;
   clock: () => Date;
+  /** Refuses webhook URLs that reach internal addresses, at every delivery and every connection. */
+  webhooks: OutboundGuard;
   onError?: (err: unknown) => void;
 }
+
+const refusalIn = (err: unknown): OutboundRefused | undefined => {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof OutboundRefused) return e;
+  return undefined;
+};
 
 export interface EventDelivery {
   /** One round: claims due deliveries, posts them, records the outcome. Returns how many were tried. */
@@ -36,7 +44,10 @@ export interface EventDelivery {
  * `FOR UPDATE SKIP LOCKED` and a lease, so several nodes share the work without sending the same
  * delivery twice at the same time; a node that dies leaves leases that expire and are claimed
  * again. Each POST is signed by the bridge (RFC 9421) over the body digest and the event id,
- * which the subscriber uses to drop duplicates.
+ * which the subscriber uses to drop duplicates. The URL is checked again before each POST and
+ * each new connection resolves through the guard, so it reaches only the addresses just checked;
+ * redirects are not followed (a 3xx is a failed attempt). A refused URL is a failed attempt too,
+ * retried like the others until `maxAttempts`.
  */
 export function startEventDelivery(deps: DeliveryDeps, options: DeliveryOptions = {}): EventDelivery {
   const intervalMs = options.intervalMs ?? 500;
@@ -44,7 +55,11 @@ export function startEventDelivery(deps: DeliveryDeps, options: DeliveryOptions 
   const retryBaseMs = options.retryBaseMs ?? 2000;
   const maxAttempts = options.maxAttempts ?? 12;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+  const agent = new Agent({
+    keepAliveTimeout: 10_000,
+    connections: 16,
+    connect: { lookup: deps.webhooks.lookup },
+  });
   let stopped = false;
   let running: Promise<number> | undefined;
 
@@ -79,9 +94,10 @@ export function startEventDelivery(deps: DeliveryDeps, options: DeliveryOptions 
     );
     let error: string | undefined;
     try {
+      const url = await deps.webhooks.check(d.webhook_url);
       const res = await agent.request({
-        origin: new URL(d.webhook_url).origin,
-        path: `${new URL(d.webhook_url).pathname}${new URL(d.webhook_url).search}`,
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: 'POST',
         headers: signed.headers as Record<string, string>,
         body,
@@ -91,7 +107,10 @@ export function startEventDelivery(deps: DeliveryDeps, options: DeliveryOptions 
       await res.body.dump();
       if (res.statusCode < 200 || res.statusCode >= 300) error = `webhook answered ${res.statusCode}`;
     } catch (err) {
-      error = `webhook unreachable: ${(err as Error).message}`.slice(0, 300);
+      const refused = refusalIn(err);
+      error = (
+        refused ? `webhook refused: ${refused.message}` : `webhook unreachable: ${(err as Error).message}`
+      ).slice(0, 300);
     }
     const now = deps.clock();
     if (!error) {

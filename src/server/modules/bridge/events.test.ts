@@ -13,6 +13,7 @@ import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
 import { testEngines } from '../../platform/db/testing.ts';
+import { createOutboundGuard, type OutboundGuard } from '../../platform/http/outbound.ts';
 import { problemType } from '../../platform/http/problems.ts';
 import { createKmsFromConfig } from '../../platform/kms.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
@@ -30,8 +31,8 @@ const schema = {
 interface Webhook {
   server: Server;
   url: string;
-  received: Array<{ headers: IncomingHttpHeaders; body: string }>;
-  /** Status to answer for the next calls, in order; 200 once empty. */
+  received: Array<{ path: string; headers: IncomingHttpHeaders; body: string }>;
+  /** Status to answer for the next calls, in order; 200 once empty. A 3xx points to /hooks/moved. */
   failures: number[];
 }
 
@@ -43,8 +44,9 @@ async function startWebhook(): Promise<Webhook> {
       body += c;
     });
     req.on('end', () => {
-      hook.received.push({ headers: req.headers, body });
-      res.writeHead(hook.failures.shift() ?? 200).end();
+      hook.received.push({ path: req.url ?? '', headers: req.headers, body });
+      const status = hook.failures.shift() ?? 200;
+      res.writeHead(status, status >= 300 && status < 400 ? { location: '/hooks/moved' } : {}).end();
     });
   });
   await new Promise<void>((r) => hook.server.listen(0, '127.0.0.1', r));
@@ -121,12 +123,13 @@ describe.each(testEngines())('asynchronous exchange on the bridge on %s', (kind)
     payload: unknown,
     extra: Record<string, string> = { 'x-jokko-subject': '1000271828182' },
   ) => signed('SN/GOV/ANEC/etat-civil', 'POST', `/e1/${birth}`, payload, extra);
-  const worker = (options = {}) => {
+  const worker = (options = {}, webhooks: OutboundGuard = createOutboundGuard(t.config.bridge.webhooks)) => {
     const w = startEventDelivery(
       {
         database: t.db.database,
         bridgeKey: () => bridgeKey,
         clock: () => new Date(),
+        webhooks,
       },
       { intervalMs: 20, retryBaseMs: 50, ...options },
     );
@@ -137,7 +140,8 @@ describe.each(testEngines())('asynchronous exchange on the bridge on %s', (kind)
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    t = await createTestApp(kind, { PUBLIC_URL: base });
+    // The webhook below listens on loopback, which webhooks may reach only when configured so.
+    t = await createTestApp(kind, { PUBLIC_URL: base, BRIDGE_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32' });
     await seedDemoCountry(t.db.database, { profile: getCountryProfile('SN'), people: 10, seed: 'events' });
     await t.app.listen({ host: '127.0.0.1', port });
     bridgeKey = await loadBridgeKey(t.db.database, createKmsFromConfig(t.config.kms), new Date());
@@ -185,6 +189,36 @@ describe.each(testEngines())('asynchronous exchange on the bridge on %s', (kind)
     for (const w of workers) await w.stop();
     await t.dispose();
     hook.server.close();
+  });
+
+  it('refuses a webhook URL that names an internal host not allowed by the configuration (SSRF)', async () => {
+    const port = new URL(hook.url).port;
+    for (const [webhookUrl, reason] of [
+      [`http://127.0.0.2:${port}/hooks/births`, 'loopback'],
+      [`http://[::1]:${port}/hooks/births`, 'loopback'],
+      [`http://[::ffff:127.0.0.2]:${port}/hooks/births`, 'loopback'],
+      ['http://169.254.169.254/latest/meta-data/', 'link-local'],
+      ['http://10.0.0.5:5432/', 'private'],
+      ['http://100.64.0.1/', 'shared'],
+      ['http://[fd00::1]/', 'unique-local'],
+    ]) {
+      const refused = await api('POST', '/bridge/subscriptions', memberKeys.CSS ?? '', {
+        eventTypeId,
+        subscriberSubsystemId: subsystems.CSS,
+        mode: 'push',
+        webhookUrl,
+      });
+      expect({ webhookUrl, status: refused.status, reason: refused.body.reason }).toEqual({
+        webhookUrl,
+        status: 400,
+        reason,
+      });
+      expect(refused.body.type).toBe(problemType('validation-failed'));
+      expect(refused.body.errors[0]).toMatchObject({ pointer: '/webhookUrl' });
+      expect(refused.body.detail).toMatch(/^webhook refused: the host resolves to an? [a-z-]+/);
+    }
+    const rows = await t.db.database.query('SELECT 1 FROM bridge_subscriptions');
+    expect(rows).toEqual([]);
   });
 
   it('delivers nothing until the publisher approves a subscription (deny by default)', async () => {
@@ -264,6 +298,30 @@ describe.each(testEngines())('asynchronous exchange on the bridge on %s', (kind)
     );
   });
 
+  it('checks the webhook again at every delivery: refused where loopback is not allowed, delivered where it is', async () => {
+    for (const w of workers.splice(0)) await w.stop();
+    const strict = worker({}, createOutboundGuard({ allowHttp: true, allowedNetworks: [] }));
+    const published = await publish({ nin: '2000273828188', birthDate: '2026-11-26' });
+    const delivery = async () =>
+      (
+        await t.db.database.query<{ status: string; last_error: string | null }>(
+          'SELECT status, last_error FROM bridge_deliveries WHERE event_id = $1',
+          [published.body.id],
+        )
+      )[0];
+    await until(async () => (await delivery())?.last_error != null);
+    await strict.stop();
+    workers.splice(workers.indexOf(strict), 1);
+    expect(await delivery()).toMatchObject({
+      status: 'pending',
+      last_error: 'webhook refused: the host resolves to a loopback address',
+    });
+    expect(hook.received.some((r) => r.headers['x-road-event-id'] === published.body.id)).toBe(false);
+    worker();
+    await until(async () => (await delivery())?.status === 'delivered');
+    expect(hook.received.filter((r) => r.headers['x-road-event-id'] === published.body.id).length).toBe(1);
+  });
+
   it('refuses a payload that breaks the schema, a foreign event type and a missing subject', async () => {
     const bad = await publish({ nin: '12', birthDate: '2026-11-21', extra: true });
     expect(bad.status).toBe(400);
@@ -278,8 +336,8 @@ describe.each(testEngines())('asynchronous exchange on the bridge on %s', (kind)
     expect(noSubject.status).toBe(400);
   });
 
-  it('retries a failing webhook with backoff and delivers once it answers', async () => {
-    hook.failures.push(500, 503);
+  it('retries a failing webhook with backoff, follows no redirect, and delivers once it answers', async () => {
+    hook.failures.push(500, 307);
     const published = await publish({ nin: '1000274828191', birthDate: '2026-11-22' });
     await until(async () => {
       const [d] = await t.db.database.query<{ status: string }>(
@@ -289,7 +347,7 @@ describe.each(testEngines())('asynchronous exchange on the bridge on %s', (kind)
       return d?.status === 'delivered';
     });
     const calls = hook.received.filter((r) => r.headers['x-road-event-id'] === published.body.id);
-    expect(calls.length).toBe(3);
+    expect(calls.map((c) => c.path)).toEqual(['/hooks/births', '/hooks/births', '/hooks/births']);
     const [row] = await t.db.database.query<{ attempts: number }>(
       'SELECT attempts FROM bridge_deliveries WHERE event_id = $1',
       [published.body.id],

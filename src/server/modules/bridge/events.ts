@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import type { Database } from '../../platform/db/database.ts';
+import { OutboundRefused } from '../../platform/http/outbound.ts';
 import { conflict, invalidInput, notFound, Problem } from '../../platform/http/problems.ts';
 import { authorize } from '../../platform/policy.ts';
 import { type CatalogueDeps, subsystemOwner } from './catalogue.ts';
@@ -189,6 +190,17 @@ export async function requestSubscription(
     }
     if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.hash)
       throw invalid('/webhookUrl', 'an http(s) URL without credentials or fragment');
+    // Checked again at every delivery: the host's addresses may change after the approval.
+    try {
+      await deps.webhooks.check(url);
+    } catch (err) {
+      if (!(err instanceof OutboundRefused)) throw err;
+      const detail = `webhook refused: ${err.message}`;
+      throw new Problem('validation-failed', detail, {
+        errors: [{ in: 'body', pointer: '/webhookUrl', detail }],
+        reason: err.reason,
+      });
+    }
   }
   const [existing] = await deps.database.query<{ id: string; status: string }>(
     'SELECT id, status FROM bridge_subscriptions WHERE event_type_id = $1 AND subscriber_subsystem_id = $2',

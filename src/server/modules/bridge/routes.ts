@@ -711,7 +711,14 @@ export async function bridgeRoutes(instance: FastifyInstance, opts: { deps: Cata
           eventTypeId: Type.String({ format: 'uuid' }),
           subscriberSubsystemId: Type.String({ format: 'uuid' }),
           mode: Type.Union([Type.Literal('push'), Type.Literal('pull')]),
-          webhookUrl: Type.Optional(Type.String({ minLength: 8, maxLength: 500 })),
+          webhookUrl: Type.Optional(
+            Type.String({
+              minLength: 8,
+              maxLength: 500,
+              description:
+                'https (http in development and test), no credentials; its host must resolve to public addresses only, unless BRIDGE_WEBHOOK_ALLOWED_NETWORKS lists them',
+            }),
+          ),
         }),
         response: { 201: Subscription },
       },

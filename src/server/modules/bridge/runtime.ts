@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { AppContext } from '../../context.ts';
+import { createOutboundGuard } from '../../platform/http/outbound.ts';
 import type { KeyManagement } from '../../platform/kms.ts';
 import type { CatalogueDeps } from './catalogue.ts';
 import { legalBasisOnly } from './checks/require-consent.ts';
@@ -46,6 +47,7 @@ export async function createBridgeRuntime(
     clock: ctx.clock,
     bridgeKey: () => key,
     kms: options.kms,
+    webhooks: createOutboundGuard(ctx.config.bridge.webhooks),
   };
   const gateway: GatewayDeps = {
     database: ctx.database,
