@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../platform/db/database.ts';
-import { checkPasswordPolicy, decoyHash, hashPassword, needsRehash, verifyPassword } from './passwords.ts';
+import {
+  checkPasswordPolicy,
+  decoyHash,
+  hashPassword,
+  needsRehash,
+  type PasswordProblem,
+  verifyPassword,
+} from './passwords.ts';
 
 /** Lock-out grows with repeated failures: 5 failures lock for 1 minute, then doubling, up to a day. */
 export const maxFailuresBeforeLock = 5;
@@ -131,4 +138,34 @@ export async function checkPassword(
     [row.id, rehash],
   );
   return { ok: true, account: { id: row.id, nin: row.nin, status: row.status } };
+}
+
+export type PasswordChange =
+  | { ok: true }
+  | { ok: false; reason: PasswordProblem | 'unchanged' | 'invalid' | 'locked' };
+
+/**
+ * The citizen changes their own password. The new one passes the enrolment policy and differs
+ * from the current one before anything is verified, so an honest slip costs no attempt; the
+ * current one is then checked exactly as at sign-in, a wrong one counting towards the same
+ * lock-out, so a stolen session cannot be used to guess the password.
+ */
+export async function changePassword(
+  database: Database,
+  account: Pick<Account, 'id' | 'nin'>,
+  currentPassword: string,
+  newPassword: string,
+  now: Date,
+): Promise<PasswordChange> {
+  const problem = checkPasswordPolicy(newPassword, account.nin);
+  if (problem) return { ok: false, reason: problem };
+  if (newPassword === currentPassword) return { ok: false, reason: 'unchanged' };
+  const check = await checkPassword(database, account.nin, currentPassword, now);
+  if (!check.ok) return check;
+  if (check.account.id !== account.id) return { ok: false, reason: 'invalid' };
+  await database.query('UPDATE identity_accounts SET password_hash = $2, updated_at = now() WHERE id = $1', [
+    account.id,
+    await hashPassword(newPassword),
+  ]);
+  return { ok: true };
 }

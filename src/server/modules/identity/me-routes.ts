@@ -5,7 +5,9 @@ import { type Static, Type } from 'typebox';
 import type { Actor } from '../../platform/actor.ts';
 import { forbidden, notFound, Problem } from '../../platform/http/problems.ts';
 import { originOf, requireActor } from '../../platform/http/route-access.ts';
+import type { RateLimiter } from '../../platform/rate-limit.ts';
 import { getPerson, listMyRecords } from '../registries/index.ts';
+import { changePassword, type PasswordChange } from './accounts.ts';
 import {
   assuranceOf,
   confirmTotp,
@@ -18,6 +20,7 @@ import {
   startTotpEnrolment,
 } from './factors.ts';
 import type { OidcDeps, OidcRuntime } from './oidc/provider.ts';
+import { loginIpRule } from './oidc/routes.ts';
 import {
   endOtherSessions,
   endSession,
@@ -50,6 +53,30 @@ export const requireCitizenInApp = (
 };
 const requireSuperApp = (request: FastifyRequest) => requireCitizenInApp(request);
 
+const passwordPolicyInWords =
+  'At least 12 and at most 128 characters; not a common password; not containing the NIN; not the current password';
+
+/** Why a new password was refused, as a problem whose `reason` the app words in the citizen's language. */
+function passwordChangeRefused(reason: Exclude<PasswordChange, { ok: true }>['reason']): Problem {
+  if (reason === 'invalid')
+    return new Problem('forbidden', 'the current password is wrong', { reason: 'wrong-current-password' });
+  if (reason === 'locked')
+    return new Problem('forbidden', 'too many wrong passwords: the account is locked for a while', {
+      reason: 'locked',
+    });
+  const detail = {
+    'too-short': 'the new password is too short: at least 12 characters',
+    'too-long': 'the new password is too long: 128 characters at most',
+    common: 'the new password is too common',
+    'contains-nin': 'the new password must not contain the NIN',
+    unchanged: 'the new password is the current one',
+  }[reason];
+  return new Problem('form-invalid', detail, {
+    reason,
+    errors: [{ in: 'body', pointer: '/newPassword', detail }],
+  });
+}
+
 const Factor = Type.Object({
   id: Type.String(),
   kind: Type.Union([Type.Literal('totp'), Type.Literal('passkey')]),
@@ -78,9 +105,9 @@ const Decision = Type.Object({
  */
 export async function meRoutes(
   app: FastifyInstance,
-  opts: { deps: OidcDeps; runtime: OidcRuntime },
+  opts: { deps: OidcDeps; runtime: OidcRuntime; limiter: RateLimiter },
 ): Promise<void> {
-  const { deps } = opts;
+  const { deps, limiter } = opts;
   const { provider } = opts.runtime;
   const citizenRoute = (summary: string, schema: object = {}) => ({
     config: { access: 'authenticated', audience: ['citizen'] } as const,
@@ -303,6 +330,58 @@ export async function meRoutes(
         details: { kept: keep ?? null, ended },
       });
       return { ended };
+    },
+  );
+
+  const PasswordChangeBody = Type.Object(
+    {
+      currentPassword: Type.String({ minLength: 1, maxLength: 256 }),
+      newPassword: Type.String({ minLength: 1, maxLength: 256, description: passwordPolicyInWords }),
+    },
+    { additionalProperties: false },
+  );
+  app.post(
+    '/me/password',
+    citizenRoute('Change my password: my other sign-in sessions end, this one stays', {
+      body: PasswordChangeBody,
+      response: { 204: Type.Null() },
+    }),
+    async (request, reply) => {
+      const actor = requireSuperApp(request);
+      const body = request.body as Static<typeof PasswordChangeBody>;
+      const record = (outcome: 'success' | 'denied' | 'failure', details: Record<string, unknown>) =>
+        deps.audit.record({
+          actor,
+          action: 'identity.password.changed',
+          subject: { kind: 'account', id: actor.id },
+          outcome,
+          origin: originOf(request),
+          details,
+        });
+      // Wrong current passwords share sign-in's per-address budget and the account's lock-out.
+      const limit = await limiter.peek(loginIpRule, request.ip);
+      if (!limit.allowed) {
+        await record('denied', { reason: 'rate-limited' });
+        reply.header('retry-after', String(limit.retryAfterSeconds));
+        throw new Problem('rate-limited', `Too many wrong passwords; retry in ${limit.retryAfterSeconds} s`);
+      }
+      const result = await changePassword(
+        deps.database,
+        actor,
+        body.currentPassword,
+        body.newPassword,
+        new Date(),
+      );
+      if (!result.ok) {
+        const wrongCurrent = result.reason === 'invalid' || result.reason === 'locked';
+        if (wrongCurrent) await limiter.hit(loginIpRule, request.ip);
+        await record(wrongCurrent ? 'denied' : 'failure', { reason: result.reason });
+        throw passwordChangeRefused(result.reason);
+      }
+      const keep = await currentSession(request);
+      const ended = await endOtherSessions(provider, deps.database, actor.id, keep);
+      await record('success', { kept: keep ?? null, endedSessions: ended });
+      return reply.code(204).send();
     },
   );
 

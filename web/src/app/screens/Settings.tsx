@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Language, languages, setLanguage } from '../../i18n/index.ts';
 import { formatDate } from '../format.ts';
@@ -7,6 +8,7 @@ import { ConnectedApps } from './ConnectedApps.tsx';
 import { ContactDetails } from './ContactDetails.tsx';
 import { Devices } from './Devices.tsx';
 import { AddPasskey } from './Passkeys.tsx';
+import { ChangePassword } from './Password.tsx';
 import { Sessions } from './Sessions.tsx';
 import { AddTotp } from './Totp.tsx';
 
@@ -20,8 +22,10 @@ interface Factor {
 
 export default function Settings() {
   const { t, i18n } = useTranslation();
-  const me = useApi<{ accountId: string; factors: Factor[] }>('/me');
+  const me = useApi<{ accountId: string; nin: string; factors: Factor[] }>('/me');
   const passkeys = me.data?.factors.filter((f) => f.kind === 'passkey') ?? [];
+  // A password change signs out the other sessions: the list is drawn again after one.
+  const [passwordChanges, setPasswordChanges] = useState(0);
   return (
     <>
       <h1>{t('superapp.settings.title')}</h1>
@@ -64,8 +68,9 @@ export default function Settings() {
         )}
         <AddPasskey onAdded={() => void me.reload()} />
       </section>
+      <ChangePassword nin={me.data?.nin} onChanged={() => setPasswordChanges((n) => n + 1)} />
       <Devices accountId={me.data?.accountId} passkeys={passkeys} />
-      <Sessions />
+      <Sessions key={passwordChanges} />
       <ConnectedApps />
       <SignOutButton />
     </>
