@@ -87,7 +87,11 @@ export const benchmark: Benchmark = {
     const factorDeps = { database: db, audit, publicUrl: base, kms: developmentKms() };
     const totp = await startTotpEnrolment(factorDeps, agentAccount.id, agentPerson.nin);
     await confirmTotp(factorDeps, agentAccount.id, totp.factorId, totpCode(totp.secret, -1));
-    await publishReferenceServices(db, audit, { instance: 'SN', registriesUrl: `${base}/v1/registries` });
+    await publishReferenceServices(db, audit, {
+      instance: 'SN',
+      registriesUrl: `${base}/v1/registries`,
+      kms: developmentKms(),
+    });
     await db.close();
 
     const { child } = await startJokko(url, { PORT: String(port), PUBLIC_URL: base, LOG_LEVEL: 'error' });

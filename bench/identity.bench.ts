@@ -9,6 +9,7 @@ import {
 import { demoCitizens, seedDemoCountry } from '../src/server/modules/registries/index.ts';
 import { openDatabase } from '../src/server/platform/db/database.ts';
 import { migrate } from '../src/server/platform/db/migrate.ts';
+import { developmentKms } from '../src/server/platform/kms.ts';
 import { freePort } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { createDatabase, dropDatabase } from './databases.ts';
@@ -81,20 +82,28 @@ export const benchmark: Benchmark = {
       client_secret: 'bench-secret-0123456789-abcdefghijklmnop',
       redirect_uris: ['https://rp.example/cb'],
     };
-    await registerClient(db, {
-      ...rp,
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
-    });
+    await registerClient(
+      db,
+      {
+        ...rp,
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      developmentKms(),
+    );
     const m2m = { client_id: 'bench-m2m', client_secret: 'bench-m2m-secret-0123456789-abcdefghij' };
-    await registerClient(db, {
-      ...m2m,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_basic',
-    });
+    await registerClient(
+      db,
+      {
+        ...m2m,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      developmentKms(),
+    );
     await db.close();
 
     const port = await freePort();

@@ -3,25 +3,17 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditLog } from '../src/server/modules/audit/index.ts';
-import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
-import {
-  createAccount,
-  registerClient,
-  runLogin,
-  superAppClientId,
-} from '../src/server/modules/identity/index.ts';
-import { getPerson, listPeople, seedDemoCountry } from '../src/server/modules/registries/index.ts';
-import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
-import { getCountryProfile } from '../src/shared/countries/index.ts';
+import { createAccount } from '../src/server/modules/identity/index.ts';
+import { getPerson } from '../src/server/modules/registries/index.ts';
+import { systemActor } from '../src/server/platform/actor.ts';
+import { callApi, freePort, type TestApp } from '../src/server/testing.ts';
 import { hasBrowser, launchBrowser } from './browser.ts';
 import { onboardPartner } from './partners.ts';
+import { type DemoServer, peopleBornBefore, startDemoServer, superAppToken } from './server.ts';
 
 const password = 'Yassa-au-poulet-du-vendredi-26';
-const appSecret = 'a-long-random-secret-for-the-super-app-in-e2e-01';
 
 /**
  * The demo bank (examples/bank) as its own process, onboarded through the partner API, used in
@@ -29,6 +21,7 @@ const appSecret = 'a-long-random-secret-for-the-super-app-in-e2e-01';
  * arrives filled from the bridge; the citizen revokes in Jokko and the bank's next read is refused.
  */
 describe.skipIf(!hasBrowser())('the demo bank in Chromium, on the real server', () => {
+  let server: DemoServer;
   let t: TestApp;
   let base: string;
   let bankUrl: string;
@@ -39,45 +32,17 @@ describe.skipIf(!hasBrowser())('the demo bank in Chromium, on the real server', 
   let citizenToken: string;
   const bankOutput: string[] = [];
 
-  const api = async (
-    method: string,
-    path: string,
-    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  ) => {
-    const res = await fetch(`${base}/v1${path}`, {
-      method,
-      headers: {
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...options.headers,
-      },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  /** The citizen's own calls, as the super-app makes them. */
+  const api = (method: string, path: string, body?: unknown) =>
+    callApi(base, method, path, citizenToken, body);
 
   beforeAll(async () => {
-    const port = await freePort();
+    server = await startDemoServer({ people: 30, seed: 'bank-e2e', web: false });
+    ({ t, base } = server);
     const bankPort = await freePort();
-    base = `http://localhost:${port}`;
     bankUrl = `http://localhost:${bankPort}`;
-    t = await createTestApp('pglite', { PUBLIC_URL: base });
-    const database = t.db.database;
-    const country = getCountryProfile('SN');
-    await seedDemoCountry(database, { profile: country, people: 30, seed: 'bank-e2e' });
-    await t.app.listen({ host: '127.0.0.1', port });
-    await publishReferenceServices(database, createAuditLog(database), {
-      instance: 'SN',
-      registriesUrl: `${base}/v1/registries`,
-    });
-    nin = (
-      await listPeople(
-        { database, audit: createAuditLog(database), country },
-        { kind: 'system', id: 't', roles: ['*'] },
-        { limit: 30 },
-      )
-    ).people.filter((p) => !p.deathDate && p.birthDate < '2006-01-01')[0]!.nin;
-    await createAccount(database, nin, password);
+    nin = (await peopleBornBefore(server, '2006-01-01'))[0]!.nin;
+    await createAccount(server.database, nin, password);
 
     // The bank onboards as any partner would: apply, approval by an operator, credentials once.
     const key = generateKeyPairSync('ed25519');
@@ -130,30 +95,7 @@ describe.skipIf(!hasBrowser())('the demo bank in Chromium, on the real server', 
     }
 
     // The citizen's Jokko app session, to manage consents (the super-app's own screens come with issue 6).
-    await registerClient(database, {
-      client_id: superAppClientId,
-      client_secret: appSecret,
-      client_name: 'Jokko',
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      redirect_uris: ['https://app.jokko.example/cb'],
-    });
-    const superApp = await client.discovery(new URL(`${base}/oidc`), superAppClientId, appSecret, undefined, {
-      execute: [client.allowInsecureRequests],
-    });
-    const outcome = await runLogin(superApp, {
-      scope: 'openid',
-      redirectUri: 'https://app.jokko.example/cb',
-      nin,
-      password,
-    });
-    if (outcome.kind !== 'callback') throw new Error('the app sign-in stopped on a page');
-    citizenToken = (
-      await client.authorizationCodeGrant(superApp, outcome.callback, {
-        pkceCodeVerifier: outcome.verifier,
-        expectedState: outcome.state,
-      })
-    ).access_token;
+    citizenToken = await superAppToken(server, nin, password);
     browser = await launchBrowser();
   });
 
@@ -185,11 +127,7 @@ describe.skipIf(!hasBrowser())('the demo bank in Chromium, on the real server', 
     const page = await context.newPage();
     await signInAtBank(page, 'Autoriser');
     await page.waitForURL(`${bankUrl}/application`);
-    const person = await getPerson(
-      { database: t.db.database, audit: createAuditLog(t.db.database), country: getCountryProfile('SN') },
-      { kind: 'system', id: 't', roles: ['*'] },
-      nin,
-    );
+    const person = await getPerson(server.registries, systemActor('t'), nin);
     expect(await page.getByLabel('NIN').inputValue()).toBe(nin);
     expect(await page.getByLabel('Nom', { exact: true }).inputValue()).toBe(person.familyName);
     expect(await page.getByLabel('Prénoms').inputValue()).toBe(person.givenNames);
@@ -197,22 +135,19 @@ describe.skipIf(!hasBrowser())('the demo bank in Chromium, on the real server', 
     expect(await page.locator('table, #no-taxes').count()).toBeGreaterThan(0);
 
     // The citizen sees the bank's reads in the data tracker.
-    const accesses = await api('GET', '/me/data-accesses', { token: citizenToken });
+    const accesses = await api('GET', '/me/data-accesses');
     expect(
       accesses.body.items.filter(
         (a: { client: string; refused: boolean }) => a.client === 'SN/COM/BTERANGA/loans' && !a.refused,
       ).length,
     ).toBeGreaterThanOrEqual(3);
 
-    const consents = await api('GET', '/me/consents', { token: citizenToken });
+    const consents = await api('GET', '/me/consents');
     const consent = consents.body.items.find(
       (c: { partner: string }) => c.partner === 'SN/COM/BTERANGA/loans',
     );
     expect(consent.status).toBe('ACTIVE');
-    const revoked = await api('POST', `/me/consents/${consent.id}/status`, {
-      token: citizenToken,
-      body: { action: 'revoke' },
-    });
+    const revoked = await api('POST', `/me/consents/${consent.id}/status`, { action: 'revoke' });
     expect(revoked.body.status).toBe('REVOKED');
 
     const refused = await page.goto(`${bankUrl}/application`);
@@ -226,11 +161,11 @@ describe.skipIf(!hasBrowser())('the demo bank in Chromium, on the real server', 
   it('a citizen who refuses goes back to the bank with nothing read', async () => {
     const context = await browser.newContext({ locale: 'fr-SN' });
     const page = await context.newPage();
-    const before = (await api('GET', '/me/data-accesses', { token: citizenToken })).body.items.length;
+    const before = (await api('GET', '/me/data-accesses')).body.items.length;
     await signInAtBank(page, 'Refuser');
     await page.waitForURL(`${bankUrl}/callback**`);
     expect(await page.locator('#message').innerText()).toContain('Vous avez refusé');
-    expect((await api('GET', '/me/data-accesses', { token: citizenToken })).body.items.length).toBe(before);
+    expect((await api('GET', '/me/data-accesses')).body.items.length).toBe(before);
     await context.close();
   });
 });

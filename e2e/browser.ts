@@ -42,6 +42,28 @@ export async function addVirtualAuthenticator(context: BrowserContext, page: Pag
   });
 }
 
+/**
+ * Signs a citizen in to the super-app at `${base}/app` with NIN and password; the identity provider
+ * asks for consent on the first sign-in only.
+ */
+export async function signInToSuperApp(
+  page: Page,
+  base: string,
+  nin: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${base}/app`);
+  await page.getByRole('button', { name: 'Se connecter avec mon NIN' }).click();
+  await page.getByLabel('Numéro d’identification national (NIN)').fill(nin);
+  await page.getByLabel('Mot de passe').fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  const allow = page.getByRole('button', { name: 'Autoriser' });
+  const hello = page.getByRole('heading', { name: /^Bonjour / });
+  await Promise.race([allow.waitFor(), hello.waitFor()]);
+  if (await allow.isVisible()) await allow.click();
+  await hello.waitFor();
+}
+
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** axe-core's WCAG 2.x A/AA rules on the page as it is; the violations' ids and targets. */

@@ -2,12 +2,10 @@ import * as client from 'openid-client';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditLog } from '../src/server/modules/audit/index.ts';
 import { registerClient } from '../src/server/modules/identity/index.ts';
-import { listPeople, seedDemoCountry } from '../src/server/modules/registries/index.ts';
-import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
-import { getCountryProfile } from '../src/shared/countries/index.ts';
+import type { TestApp } from '../src/server/testing.ts';
 import { addVirtualAuthenticator, hasBrowser, launchBrowser } from './browser.ts';
+import { peopleBornBefore, startDemoServer } from './server.ts';
 
 const secret = 'a-long-random-secret-for-the-browser-bank-0123';
 const callback = 'https://bank.example/cb';
@@ -26,32 +24,28 @@ describe.skipIf(!hasBrowser())('identity pages in Chromium', () => {
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    // WebAuthn wants a real host name: localhost is a secure context and a valid RP ID.
-    base = `http://localhost:${port}`;
-    t = await createTestApp('pglite', { PUBLIC_URL: base });
-    const database = t.db.database;
-    const country = getCountryProfile('SN');
-    await seedDemoCountry(database, { profile: country, people: 30, seed: 'browser' });
-    nins = (
-      await listPeople(
-        { database, audit: createAuditLog(database), country },
-        { kind: 'system', id: 't', roles: ['*'] },
-        { limit: 30 },
-      )
-    ).people
-      .filter((p) => !p.deathDate && p.birthDate < '2006-01-01')
-      .map((p) => p.nin);
-    agentKey = await t.keyFor({ kind: 'agent', roles: ['identity:enrol'] });
-    await registerClient(database, {
-      client_id: 'bank',
-      client_secret: secret,
-      client_name: 'Banque Teranga',
-      redirect_uris: [callback],
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
+    // WebAuthn wants a real host name: localhost (the server's base) is a secure context and a valid RP ID.
+    const server = await startDemoServer({
+      people: 30,
+      seed: 'browser',
+      web: false,
+      referenceServices: false,
     });
-    await t.app.listen({ host: '127.0.0.1', port });
+    ({ t, base } = server);
+    nins = (await peopleBornBefore(server, '2006-01-01')).map((p) => p.nin);
+    agentKey = await t.keyFor({ kind: 'agent', roles: ['identity:enrol'] });
+    await registerClient(
+      server.database,
+      {
+        client_id: 'bank',
+        client_secret: secret,
+        client_name: 'Banque Teranga',
+        redirect_uris: [callback],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+      t.kms,
+    );
     rp = await client.discovery(new URL(`${base}/oidc`), 'bank', secret, undefined, {
       execute: [client.allowInsecureRequests],
     });

@@ -1,18 +1,11 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultWebDir } from '../src/server/app.ts';
-import { createAuditLog } from '../src/server/modules/audit/index.ts';
-import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
 import { codeFromVerificationUrl, readQrFromPdf } from '../src/server/modules/eservices/index.ts';
 import {
-  accessTokenFor,
   confirmTotp,
   createAccount,
-  registerConfidentialTwin,
   startTotpEnrolment,
-  superAppClientId,
   totpCode,
 } from '../src/server/modules/identity/index.ts';
 import {
@@ -21,15 +14,13 @@ import {
   type NotifyDelivery,
   startNotifyDelivery,
 } from '../src/server/modules/notify/index.ts';
-import { listPeople, type Person, seedDemoCountry } from '../src/server/modules/registries/index.ts';
-import { createKmsFromConfig } from '../src/server/platform/kms.ts';
-import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
-import { getCountryProfile } from '../src/shared/countries/index.ts';
+import type { Person } from '../src/server/modules/registries/index.ts';
+import { startSmtpSink } from '../src/server/testing/processes.ts';
+import type { TestApp } from '../src/server/testing.ts';
 import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
-import { ensureWebBuild } from './server.ts';
+import { peopleBornBefore, startDemoServer, superAppToken } from './server.ts';
 
 const password = 'Thieboudienne-du-vendredi-2026';
-const appSecret = 'a-long-random-secret-for-the-super-app-0123456789';
 const criminal = 'sn-criminal-record-extract';
 const citizenEmail = 'awa.citoyenne@example.sn';
 /** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/office.test.ts refreshes the back-office's screenshots. */
@@ -54,29 +45,6 @@ async function shoot(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: join(shots, `office-${name}-${label}.png`) });
   }
   if (size) await page.setViewportSize(size);
-}
-
-/** A real SMTP server on loopback that keeps what it receives. */
-async function startSmtp(port: number) {
-  const received: Array<{ raw: string; to: string[] }> = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          raw: Buffer.concat(chunks).toString('latin1'),
-          to: session.envelope.rcptTo.map((r) => r.address),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
-  return { received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** The decoded subject, text and language of a raw message: what the citizen reads. */
@@ -131,7 +99,7 @@ describe.skipIf(!hasBrowser())('the back-office in Chromium', () => {
   let t: TestApp;
   let base: string;
   let browser: Browser;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
   let email: EmailSender;
   let delivery: NotifyDelivery;
   const deliveryErrors: unknown[] = [];
@@ -192,22 +160,11 @@ describe.skipIf(!hasBrowser())('the back-office in Chromium', () => {
   }
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    const port = await freePort();
-    base = `http://localhost:${port}`;
-    t = await createTestApp('pglite', { PUBLIC_URL: base }, { webDir: defaultWebDir });
-    const database = t.db.database;
-    const audit = createAuditLog(database);
-    const country = getCountryProfile('SN');
-    await seedDemoCountry(database, { profile: country, people: 40, seed: 'office-e2e' });
-    await t.app.listen({ host: '127.0.0.1', port });
-    await publishReferenceServices(database, audit, {
-      instance: 'SN',
-      registriesUrl: `${base}/v1/registries`,
-    });
-    const adults = (
-      await listPeople({ database, audit, country }, { kind: 'system', id: 't', roles: ['*'] }, { limit: 40 })
-    ).people.filter((p) => !p.deathDate && p.birthDate < '2000-01-01');
+    const server = await startDemoServer({ people: 40, seed: 'office-e2e' });
+    ({ t, base } = server);
+    const { database } = server;
+    const { audit, country } = server.registries;
+    const adults = await peopleBornBefore(server, '2000-01-01');
     const [first, justice, taxes, noFactor] = adults as [Person, Person, Person, Person];
     citizen = first;
     const accounts = new Map<string, string>();
@@ -215,10 +172,9 @@ describe.skipIf(!hasBrowser())('the back-office in Chromium', () => {
       accounts.set(p.nin, (await createAccount(database, p.nin, password)).id);
 
     // The notify worker delivers e-mails to a real SMTP server on loopback while the test runs.
-    const smtpPort = await freePort();
-    smtp = await startSmtp(smtpPort);
+    smtp = await startSmtpSink();
     email = createSmtpEmailSender({
-      url: `smtp://127.0.0.1:${smtpPort}`,
+      url: smtp.url,
       from: 'Jokko <no-reply@jokko.test>',
     });
     delivery = startNotifyDelivery({
@@ -248,7 +204,7 @@ describe.skipIf(!hasBrowser())('the back-office in Chromium', () => {
       expect(
         (await api('PUT', `/identity/agents/${person.nin}`, operator, { organisation, roles })).status,
       ).toBe(200);
-    const factorDeps = { database, audit, publicUrl: base, kms: createKmsFromConfig(t.config.kms) };
+    const factorDeps = { database, audit, publicUrl: base, kms: t.kms };
     const enrolTotp = async (person: Person) => {
       const accountId = accounts.get(person.nin)!;
       const totp = await startTotpEnrolment(factorDeps, accountId, person.nin);
@@ -261,13 +217,7 @@ describe.skipIf(!hasBrowser())('the back-office in Chromium', () => {
     agents.noFactor = { person: noFactor };
 
     // The citizen, through the super-app's API (the app's own screens have their own test).
-    const app = {
-      clientId: superAppClientId,
-      secret: appSecret,
-      redirectUri: 'https://app.jokko.example/cb',
-    };
-    await registerConfidentialTwin(database, app);
-    citizenToken = await accessTokenFor(base, app, { nin: citizen.nin, password });
+    citizenToken = await superAppToken(server, citizen.nin, password);
     expect(
       (await api('PUT', '/me/contact', citizenToken, { email: citizenEmail, language: 'fr' })).status,
     ).toBe(200);

@@ -2,9 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultWebDir } from '../src/server/app.ts';
-import { createAuditLog } from '../src/server/modules/audit/index.ts';
-import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
 import { readQrFromPdf } from '../src/server/modules/eservices/index.ts';
 import {
   accessTokenFor,
@@ -15,18 +12,11 @@ import {
   startTotpEnrolment,
   totpCode,
 } from '../src/server/modules/identity/index.ts';
-import {
-  type Family,
-  getFamily,
-  listPeople,
-  type Person,
-  seedDemoCountry,
-} from '../src/server/modules/registries/index.ts';
-import { createKmsFromConfig } from '../src/server/platform/kms.ts';
-import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
-import { getCountryProfile } from '../src/shared/countries/index.ts';
-import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
-import { ensureWebBuild } from './server.ts';
+import { type Family, getFamily, type Person } from '../src/server/modules/registries/index.ts';
+import { systemActor } from '../src/server/platform/actor.ts';
+import { callApi, type TestApp } from '../src/server/testing.ts';
+import { accessibilityViolations, hasBrowser, launchBrowser, signInToSuperApp } from './browser.ts';
+import { peopleBornBefore, startDemoServer } from './server.ts';
 
 const password = 'Thieboudienne-du-vendredi-2026';
 const officeSecret = 'a-secret-for-the-test-back-office-client-0123456789';
@@ -37,20 +27,6 @@ const shots = process.env.JOKKO_SCREENSHOTS;
 const shoot = async (page: Page, name: string) => {
   if (shots) await page.screenshot({ path: join(shots, `${name}.png`) });
 };
-/** Signs a citizen in to the app; the identity provider asks for consent on the first sign-in only. */
-async function signIn(page: Page, base: string, nin: string): Promise<void> {
-  await page.goto(`${base}/app`);
-  await page.getByRole('button', { name: 'Se connecter avec mon NIN' }).click();
-  await page.getByLabel('Numéro d’identification national (NIN)').fill(nin);
-  await page.getByLabel('Mot de passe').fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  const allow = page.getByRole('button', { name: 'Autoriser' });
-  const hello = page.getByRole('heading', { name: /^Bonjour / });
-  await Promise.race([allow.waitFor(), hello.waitFor()]);
-  if (await allow.isVisible()) await allow.click();
-  await hello.waitFor();
-}
-
 /** At 200% zoom (the 360 px phone seen at 180 CSS px) the page scrolls only vertically. */
 async function sidewaysOverflow(page: Page): Promise<number> {
   await page.setViewportSize({ width: 180, height: 370 });
@@ -85,37 +61,15 @@ describe.skipIf(!hasBrowser())('e-services in the super-app, and the public page
   let other: Person;
   let agentToken: string;
 
-  const agentApi = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${agentToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const agentApi = (method: string, path: string, body?: unknown) =>
+    callApi(base, method, path, agentToken, body);
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    const port = await freePort();
-    base = `http://localhost:${port}`;
-    t = await createTestApp('pglite', { PUBLIC_URL: base }, { webDir: defaultWebDir });
-    const database = t.db.database;
-    const country = getCountryProfile('SN');
-    const audit = createAuditLog(database);
-    await seedDemoCountry(database, { profile: country, people: 40, seed: 'services-e2e' });
-    await t.app.listen({ host: '127.0.0.1', port });
-    await publishReferenceServices(database, audit, {
-      instance: 'SN',
-      registriesUrl: `${base}/v1/registries`,
-    });
-    const system = { kind: 'system', id: 't', roles: ['*'] } as const;
-    const registries = { database, audit, country };
-    const adults = (await listPeople(registries, system, { limit: 40 })).people.filter(
-      (p) => !p.deathDate && p.birthDate < '2004-01-01',
-    );
+    const server = await startDemoServer({ people: 40, seed: 'services-e2e' });
+    ({ t, base } = server);
+    const { database, registries } = server;
+    const system = systemActor('t');
+    const adults = await peopleBornBefore(server, '2004-01-01');
     // A citizen whose parents are in the register, so that every pre-filled field has a value.
     for (const p of adults) {
       const f = await getFamily(registries, system, p.nin);
@@ -139,20 +93,24 @@ describe.skipIf(!hasBrowser())('e-services in the super-app, and the public page
       body: JSON.stringify({ organisation: 'MJ-CJ', roles: ['instructor', 'decider'] }),
     });
     expect(made.status).toBe(200);
-    const factorDeps = { database, audit, publicUrl: base, kms: createKmsFromConfig(t.config.kms) };
+    const factorDeps = { database, audit: registries.audit, publicUrl: base, kms: t.kms };
     const totp = await startTotpEnrolment(factorDeps, agentAccount.id, other.nin);
     expect(await confirmTotp(factorDeps, agentAccount.id, totp.factorId, totpCode(totp.secret, -1))).toBe(
       true,
     );
-    await registerClient(database, {
-      client_id: officeClientId,
-      client_secret: officeSecret,
-      client_name: 'Jokko — back-office',
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      redirect_uris: [`${base}/office/callback`, officeRedirect],
-      default_acr_values: ['substantial'],
-    });
+    await registerClient(
+      database,
+      {
+        client_id: officeClientId,
+        client_secret: officeSecret,
+        client_name: 'Jokko — back-office',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [`${base}/office/callback`, officeRedirect],
+        default_acr_values: ['substantial'],
+      },
+      t.kms,
+    );
     agentToken = await accessTokenFor(
       base,
       { clientId: officeClientId, secret: officeSecret, redirectUri: officeRedirect },
@@ -173,7 +131,7 @@ describe.skipIf(!hasBrowser())('e-services in the super-app, and the public page
     const overflow: Record<string, number> = {};
     const tab = (name: string) => page.getByRole('navigation').getByRole('link', { name, exact: true });
 
-    await signIn(page, base, citizen.nin);
+    await signInToSuperApp(page, base, citizen.nin, password);
     await page.getByRole('heading', { name: `Bonjour ${citizen.givenNames}` }).waitFor();
 
     // The catalogue, searched.
@@ -414,7 +372,7 @@ describe.skipIf(!hasBrowser())('e-services in the super-app, and the public page
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-SN' });
     const page = await context.newPage();
     const tab = (name: string) => page.getByRole('navigation').getByRole('link', { name, exact: true });
-    await signIn(page, base, citizen.nin);
+    await signInToSuperApp(page, base, citizen.nin, password);
     await tab('Démarches').click();
     await page.getByLabel('Rechercher une démarche').fill('résidence');
     await page.getByText('1 démarche trouvée').waitFor();

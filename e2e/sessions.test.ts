@@ -1,32 +1,17 @@
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultWebDir } from '../src/server/app.ts';
 import { createAccount } from '../src/server/modules/identity/index.ts';
-import { demoCitizens, seedDemoCountry } from '../src/server/modules/registries/index.ts';
-import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
-import { getCountryProfile } from '../src/shared/countries/index.ts';
-import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
-import { ensureWebBuild } from './server.ts';
+import { demoCitizens } from '../src/server/modules/registries/index.ts';
+import type { TestApp } from '../src/server/testing.ts';
+import { accessibilityViolations, hasBrowser, launchBrowser, signInToSuperApp } from './browser.ts';
+import { startDemoServer } from './server.ts';
 
 const password = 'Thieboudienne-du-vendredi-2026';
 const androidChrome =
   'Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
 /** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/sessions.test.ts refreshes the Security screenshot. */
 const shots = process.env.JOKKO_SCREENSHOTS;
-
-async function signIn(page: Page, base: string, nin: string): Promise<void> {
-  await page.goto(`${base}/app`);
-  await page.getByRole('button', { name: 'Se connecter avec mon NIN' }).click();
-  await page.getByLabel('Numéro d’identification national (NIN)').fill(nin);
-  await page.getByLabel('Mot de passe').fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  const allow = page.getByRole('button', { name: 'Autoriser' });
-  const hello = page.getByRole('heading', { name: /^Bonjour / });
-  await Promise.race([allow.waitFor(), hello.waitFor()]);
-  if (await allow.isVisible()) await allow.click();
-  await hello.waitFor();
-}
 
 /**
  * Settings › sessions in Chromium: the same citizen signed in on two devices (two browser
@@ -41,18 +26,9 @@ describe.skipIf(!hasBrowser())('my sign-in sessions in the super-app', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    const port = await freePort();
-    base = `http://localhost:${port}`;
-    t = await createTestApp('pglite', { PUBLIC_URL: base }, { webDir: defaultWebDir });
-    await seedDemoCountry(t.db.database, {
-      profile: getCountryProfile('SN'),
-      people: 20,
-      seed: 'sessions-e2e',
-    });
+    ({ t, base } = await startDemoServer({ people: 20, seed: 'sessions-e2e', referenceServices: false }));
     nin = (await demoCitizens(t.db.database))[0]!.nin;
     await createAccount(t.db.database, nin, password);
-    await t.app.listen({ host: '127.0.0.1', port });
     browser = await launchBrowser();
   });
 
@@ -77,8 +53,8 @@ describe.skipIf(!hasBrowser())('my sign-in sessions in the super-app', () => {
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
     });
-    await signIn(page, base, nin);
-    await signIn(other, base, nin);
+    await signInToSuperApp(page, base, nin, password);
+    await signInToSuperApp(other, base, nin, password);
 
     await page.getByRole('navigation').getByRole('link', { name: 'Réglages', exact: true }).click();
     const sessions = page.getByRole('region', { name: 'Mes sessions ouvertes' });

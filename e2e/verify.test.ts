@@ -2,24 +2,14 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultWebDir } from '../src/server/app.ts';
-import { createAuditLog } from '../src/server/modules/audit/index.ts';
-import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
-import {
-  accessTokenFor,
-  createAccount,
-  registerConfidentialTwin,
-  superAppClientId,
-} from '../src/server/modules/identity/index.ts';
-import { listPeople, type Person, seedDemoCountry } from '../src/server/modules/registries/index.ts';
-import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
-import { getCountryProfile } from '../src/shared/countries/index.ts';
+import { createAccount } from '../src/server/modules/identity/index.ts';
+import type { Person } from '../src/server/modules/registries/index.ts';
+import { callApi, type TestApp } from '../src/server/testing.ts';
 import { type HolderKeyPair, holderKeyPair, presentCredential } from '../src/shared/documents/index.ts';
 import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
-import { ensureWebBuild } from './server.ts';
+import { peopleBornBefore, startDemoServer, superAppToken } from './server.ts';
 
 const password = 'Verifier-au-poste-de-Thies-2026';
-const secret = 'a-secret-for-the-test-super-app-client-0123456789';
 /** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/verify.test.ts refreshes the screenshots. */
 const shots = process.env.JOKKO_SCREENSHOTS;
 const shoot = async (page: Page, name: string) => {
@@ -54,26 +44,11 @@ describe.skipIf(!hasBrowser())('the document verifier (/verify) in Chromium, off
   let token: string;
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    const port = await freePort();
-    base = `http://localhost:${port}`;
-    t = await createTestApp('pglite', { PUBLIC_URL: base }, { webDir: defaultWebDir });
-    const database = t.db.database;
-    const country = getCountryProfile('SN');
-    const audit = createAuditLog(database);
-    await seedDemoCountry(database, { profile: country, people: 30, seed: 'verify-e2e' });
-    await t.app.listen({ host: '127.0.0.1', port });
-    await publishReferenceServices(database, audit, {
-      instance: 'SN',
-      registriesUrl: `${base}/v1/registries`,
-    });
-    citizen = (
-      await listPeople({ database, audit, country }, { kind: 'system', id: 't', roles: ['*'] }, { limit: 30 })
-    ).people.find((p) => !p.deathDate && p.birthDate < '2000-01-01')!;
-    await createAccount(database, citizen.nin, password);
-    const app = { clientId: superAppClientId, secret, redirectUri: 'https://app.jokko.example/cb' };
-    await registerConfidentialTwin(database, app);
-    token = await accessTokenFor(base, app, { nin: citizen.nin, password });
+    const server = await startDemoServer({ people: 30, seed: 'verify-e2e' });
+    ({ t, base } = server);
+    citizen = (await peopleBornBefore(server, '2000-01-01'))[0]!;
+    await createAccount(server.database, citizen.nin, password);
+    token = await superAppToken(server, citizen.nin, password);
     browser = await launchBrowser();
   }, 180_000);
 
@@ -82,14 +57,7 @@ describe.skipIf(!hasBrowser())('the document verifier (/verify) in Chromium, off
     await t?.dispose();
   });
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: res.status === 204 ? undefined : await res.json() };
-  };
+  const api = (method: string, path: string, body?: unknown) => callApi(base, method, path, token, body);
 
   it('verifies a presented national ID in the page, offline from the kept lists, refuses forgeries in words, and a revoked document once online', async () => {
     const wallet = await holderKeyPair();

@@ -2,17 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultWebDir } from '../src/server/app.ts';
-import { createAuditLog } from '../src/server/modules/audit/index.ts';
-import { publishReferenceServices } from '../src/server/modules/bridge/index.ts';
 import { readQrFromPdf } from '../src/server/modules/eservices/index.ts';
 import { createAccount } from '../src/server/modules/identity/index.ts';
-import { getPerson, listPeople, seedDemoCountry } from '../src/server/modules/registries/index.ts';
-import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
-import { getCountryProfile } from '../src/shared/countries/index.ts';
+import { getPerson } from '../src/server/modules/registries/index.ts';
+import { systemActor } from '../src/server/platform/actor.ts';
 import { type TrustList, verifyPresentation, verifyTrustList } from '../src/shared/documents/index.ts';
 import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
-import { ensureWebBuild } from './server.ts';
+import { type DemoServer, peopleBornBefore, startDemoServer } from './server.ts';
 
 const password = 'Thieboudienne-du-vendredi-2026';
 /** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/wallet.test.ts refreshes the wallet's screenshots. */
@@ -28,7 +24,7 @@ const shoot = async (page: Page, name: string) => {
  * removed from the phone and revoked.
  */
 describe.skipIf(!hasBrowser())('the wallet in the super-app', () => {
-  let t: TestApp;
+  let server: DemoServer;
   let base: string;
   let browser: Browser;
   let nin: string;
@@ -36,36 +32,19 @@ describe.skipIf(!hasBrowser())('the wallet in the super-app', () => {
   let neighbour: string;
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    const port = await freePort();
-    // localhost: a secure context, as WebCrypto and the service worker need.
-    base = `http://localhost:${port}`;
-    t = await createTestApp('pglite', { PUBLIC_URL: base }, { webDir: defaultWebDir });
-    const database = t.db.database;
-    const country = getCountryProfile('SN');
-    await seedDemoCountry(database, { profile: country, people: 30, seed: 'wallet-e2e' });
-    await t.app.listen({ host: '127.0.0.1', port });
-    await publishReferenceServices(database, createAuditLog(database), {
-      instance: 'SN',
-      registriesUrl: `${base}/v1/registries`,
-    });
-    const adults = (
-      await listPeople(
-        { database, audit: createAuditLog(database), country },
-        { kind: 'system', id: 't', roles: ['*'] },
-        { limit: 30 },
-      )
-    ).people.filter((p) => !p.deathDate && p.birthDate < '2000-01-01');
+    server = await startDemoServer({ people: 30, seed: 'wallet-e2e' });
+    ({ base } = server);
+    const adults = await peopleBornBefore(server, '2000-01-01');
     nin = adults[0]!.nin;
     neighbour = adults[1]!.nin;
-    await createAccount(database, nin, password);
-    await createAccount(database, neighbour, password);
+    await createAccount(server.database, nin, password);
+    await createAccount(server.database, neighbour, password);
     browser = await launchBrowser();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await t?.dispose();
+    await server?.t.dispose();
   });
 
   /** What a verifier holds: the trust list checked against the pinned anchor, status lists over HTTP. */
@@ -96,11 +75,7 @@ describe.skipIf(!hasBrowser())('the wallet in the super-app', () => {
     const page = await context.newPage();
     const tab = (name: string) => page.getByRole('navigation').getByRole('link', { name, exact: true });
     const violations: Record<string, string[]> = {};
-    const person = await getPerson(
-      { database: t.db.database, audit: createAuditLog(t.db.database), country: getCountryProfile('SN') },
-      { kind: 'system', id: 't', roles: ['*'] },
-      nin,
-    );
+    const person = await getPerson(server.registries, systemActor('t'), nin);
     const holder = `${person.givenNames} ${person.familyName}`;
     const idCard = "Carte nationale d'identité";
 
@@ -265,7 +240,7 @@ describe.skipIf(!hasBrowser())('the wallet in the super-app', () => {
     await page.getByText('Aucun document sur ce téléphone pour l’instant.').waitFor();
     await page.getByRole('button', { name: `Ajouter : ${idCard}` }).waitFor();
     expect(await verify(presentation)).toMatchObject({ valid: false, reason: 'revoked' });
-    const [row] = await t.db.database.query<{ revoked_reason: string }>(
+    const [row] = await server.database.query<{ revoked_reason: string }>(
       'SELECT revoked_reason FROM documents_credentials WHERE revoked_at IS NOT NULL',
     );
     expect(row?.revoked_reason).toBe('removed from the phone by its holder');

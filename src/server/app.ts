@@ -170,8 +170,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   };
   const oidcDeps = { ...ctx, publicUrl: config.publicUrl, trustProxy: config.trustProxy, kms, dataRequests };
   const oidc = await createOidcProvider(oidcDeps);
-  await registerSuperAppClient(database, config.publicUrl);
-  await registerOfficeClient(database, config.publicUrl);
+  await registerSuperAppClient(database, config.publicUrl, kms);
+  await registerOfficeClient(database, config.publicUrl, kms);
   const limiter = createRateLimiter(database);
 
   app.addSchema(ProblemSchema);
@@ -357,7 +357,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   );
 
   await app.register(oidcRoutes, { deps: oidcDeps, runtime: oidc, limiter });
-  await app.register(meRoutes, { prefix: '/v1', deps: oidcDeps, runtime: oidc });
+  await app.register(meRoutes, { prefix: '/v1', deps: oidcDeps, runtime: oidc, limiter });
   await app.register(enrolRoutes, { deps: oidcDeps, runtime: oidc, limiter });
   await app.register(auditRoutes, { prefix: '/v1', ctx: { database, audit: ctx.audit, kms, clock } });
   await app.register(registriesRoutes, { prefix: '/v1', ctx });

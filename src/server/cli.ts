@@ -12,7 +12,7 @@ import {
 } from './config.ts';
 import type { WitnessState } from './modules/audit/index.ts';
 import type { LogBundle } from './modules/bridge/index.ts';
-import { actorKinds, systemActor } from './platform/actor.ts';
+import { systemActor } from './platform/actor.ts';
 import type { Database } from './platform/db/database.ts';
 
 /**
@@ -31,6 +31,9 @@ const lazy = {
   backup: () => import('./cli/backup.ts'),
   keys: () => import('./cli/keys.ts'),
 };
+
+/** What `jokko api-key create` makes: keys for people who sign in are never minted from a shell. */
+const apiKeyKinds = ['operator', 'system'] as const;
 
 /** Exit codes: 0 success, 1 the operation failed (e.g. a broken audit chain), 2 bad usage or config. */
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
@@ -229,14 +232,19 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env): Command {
     .description('Create a key and print it once (only its hash is stored).')
     .requiredOption('--label <text>', 'what the key is for, e.g. "monitoring at ADIE"')
     .requiredOption('--actor-id <id>', 'who acts with it, as recorded in the audit log')
-    .addOption(new Option('--kind <kind>', 'actor kind').choices([...actorKinds]).default('operator'))
+    .addOption(
+      // Citizens and agents sign in (with their second factor); partners get theirs at onboarding.
+      new Option('--kind <kind>', 'actor kind: an operator, or a system integration')
+        .choices([...apiKeyKinds])
+        .default('operator'),
+    )
     .option('--role <role...>', 'rights, e.g. registries:read audit:read audit:verify', [])
     .option('--expires-in-days <n>', 'expiry', positiveInt)
     .action(
       async (opts: {
         label: string;
         actorId: string;
-        kind: (typeof actorKinds)[number];
+        kind: (typeof apiKeyKinds)[number];
         role: string[];
         expiresInDays?: number;
       }) => {

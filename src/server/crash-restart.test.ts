@@ -13,6 +13,7 @@ import {
 } from './modules/identity/index.ts';
 import { listPeople } from './modules/registries/index.ts';
 import { createTestDatabase, testEngines } from './platform/db/testing.ts';
+import { developmentKms } from './platform/kms.ts';
 import {
   bridgeTestClient,
   bridgeTestService,
@@ -20,6 +21,7 @@ import {
   prepareBridgeExchange,
 } from './testing/bridge-fixtures.ts';
 import { exited, killHard, startServer, startServerOnFreePort, startSmtpSink } from './testing/processes.ts';
+import { callApi } from './testing.ts';
 
 const password = 'Teranga-Guichet-2026!';
 const secret = 'a-test-secret-that-is-long-enough-0123456789';
@@ -90,6 +92,7 @@ describe.runIf(testEngines().includes('postgres'))('a server killed with SIGKILL
     await publishReferenceServices(database, audit, {
       instance: 'SN',
       registriesUrl: `${base}/v1/registries`,
+      kms: developmentKms(),
     });
     // After the start: a starting server registers the super-app's own (public) client again.
     await registerConfidentialTwin(database, { clientId: superAppClientId, secret, redirectUri });
@@ -98,19 +101,8 @@ describe.runIf(testEngines().includes('postgres'))('a server killed with SIGKILL
     for (const nin of citizens.slice(0, 3))
       tokens.set(nin, await accessTokenFor(base, twin, { nin, password }));
 
-    const api = async (method: string, path: string, token: string, body?: unknown, key?: string) => {
-      const res = await fetch(`${base}/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(key ? { 'idempotency-key': key } : {}),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    };
+    const api = (method: string, path: string, token: string, body?: unknown, key?: string) =>
+      callApi(base, method, path, token, body, key);
     const submit = (token: string, id: string) =>
       api(
         'POST',

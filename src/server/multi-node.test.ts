@@ -20,7 +20,9 @@ import type { Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { createTestDatabase, type TestDatabase, testEngines } from './platform/db/testing.ts';
 import { problemType } from './platform/http/problems.ts';
+import { developmentKms } from './platform/kms.ts';
 import { outputOf, startServerOnFreePort, startSmtpSink } from './testing/processes.ts';
+import { callApi } from './testing.ts';
 
 const password = 'Baobab-sous-la-pluie-2026';
 const secret = 'a-long-random-secret-for-the-super-app-0123456789';
@@ -107,27 +109,6 @@ describe.runIf(testEngines().includes('postgres'))(
     let operatorKey = '';
     let partnerKey = '';
 
-    const api = async (
-      base: string,
-      method: string,
-      path: string,
-      token: string,
-      body?: unknown,
-      key?: string,
-    ) => {
-      const res = await fetch(`${base}/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(key ? { 'idempotency-key': key } : {}),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    };
-
     beforeAll(async () => {
       pgTest = await createTestDatabase('postgres');
       database = pgTest.database;
@@ -201,6 +182,7 @@ describe.runIf(testEngines().includes('postgres'))(
       await publishReferenceServices(database, audit, {
         instance: 'SN',
         registriesUrl: `${proxy.url}/v1/registries`,
+        kms: developmentKms(),
       });
     }, 240_000);
 
@@ -220,7 +202,7 @@ describe.runIf(testEngines().includes('postgres'))(
         new Set([0, 1]),
       );
       for (const node of [nodeA, nodeB]) {
-        const me = await api(node, 'GET', '/me', token);
+        const me = await callApi(node, 'GET', '/me', token);
         expect(me.status).toBe(200);
         expect(me.body.nin).toBe(nins[0]);
       }
@@ -228,7 +210,7 @@ describe.runIf(testEngines().includes('postgres'))(
 
     it('an access token revoked on one node is refused at once on the other', async () => {
       const token = await accessTokenFor(proxy.url, twin, { nin: nins[0]!, password });
-      expect((await api(nodeB, 'GET', '/me', token)).status).toBe(200);
+      expect((await callApi(nodeB, 'GET', '/me', token)).status).toBe(200);
       const revoked = await fetch(`${nodeA}/oidc/token/revocation`, {
         method: 'POST',
         headers: {
@@ -238,7 +220,7 @@ describe.runIf(testEngines().includes('postgres'))(
         body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
       });
       expect(revoked.status).toBe(200);
-      expect((await api(nodeB, 'GET', '/me', token)).status).toBe(401);
+      expect((await callApi(nodeB, 'GET', '/me', token)).status).toBe(401);
     });
 
     it('failed sign-ins spread over both nodes meet one limit of 30 per client address', async () => {
@@ -280,7 +262,7 @@ describe.runIf(testEngines().includes('postgres'))(
 
     it('a consent revoked through one node is refused by the bridge on the other within a second', async () => {
       const bankKey = generateKeyPairSync('ed25519');
-      const member = await api(nodeA, 'POST', '/bridge/members', partnerKey, {
+      const member = await callApi(nodeA, 'POST', '/bridge/members', partnerKey, {
         organisation: 'BTERANGA',
         subsystems: [
           {
@@ -292,19 +274,19 @@ describe.runIf(testEngines().includes('postgres'))(
         ],
       });
       expect(member.status).toBe(201);
-      await api(nodeB, 'POST', `/bridge/members/${member.body.id}/decision`, operatorKey, {
+      await callApi(nodeB, 'POST', `/bridge/members/${member.body.id}/decision`, operatorKey, {
         decision: 'approve',
       });
-      const services = (await api(nodeA, 'GET', '/bridge/services', operatorKey)).body.items as Array<{
+      const services = (await callApi(nodeA, 'GET', '/bridge/services', operatorKey)).body.items as Array<{
         id: string;
         serviceId: string;
       }>;
-      const right = await api(nodeB, 'POST', '/bridge/rights', operatorKey, {
+      const right = await callApi(nodeB, 'POST', '/bridge/rights', operatorKey, {
         serviceId: services.find((s) => s.serviceId === people)?.id,
         clientSubsystemId: member.body.subsystems[0].id,
       });
       expect(right.status).toBe(201);
-      const asked = await api(nodeA, 'POST', '/consents/requests', partnerKey, {
+      const asked = await callApi(nodeA, 'POST', '/consents/requests', partnerKey, {
         partnerSubsystemId: member.body.subsystems[0].id,
         nin: nins[1],
         services: [people],
@@ -315,7 +297,7 @@ describe.runIf(testEngines().includes('postgres'))(
       });
       expect(asked.status).toBe(201);
       const token = await accessTokenFor(proxy.url, twin, { nin: nins[1]!, password });
-      const approved = await api(nodeB, 'POST', `/me/consent-requests/${asked.body.id}/decision`, token, {
+      const approved = await callApi(nodeB, 'POST', `/me/consent-requests/${asked.body.id}/decision`, token, {
         decision: 'approve',
       });
       expect(approved.status).toBe(200);
@@ -348,7 +330,7 @@ describe.runIf(testEngines().includes('postgres'))(
       }
       expect(answer.status).toBe(200);
 
-      const revoked = await api(nodeA, 'POST', `/me/consents/${consentId}/status`, token, {
+      const revoked = await callApi(nodeA, 'POST', `/me/consents/${consentId}/status`, token, {
         action: 'revoke',
       });
       expect(revoked.body.status).toBe('REVOKED');
@@ -367,7 +349,7 @@ describe.runIf(testEngines().includes('postgres'))(
       const token = await accessTokenFor(proxy.url, twin, { nin: nins[2]!, password });
       const from = proxy.served.length;
       const submitOne = async (i: number) => {
-        const started = await api(proxy.url, 'POST', '/me/applications', token, {
+        const started = await callApi(proxy.url, 'POST', '/me/applications', token, {
           procedure: criminal,
           language: 'fr',
         });
@@ -377,12 +359,12 @@ describe.runIf(testEngines().includes('postgres'))(
         const id = started.body.id as string;
         expect(
           (
-            await api(proxy.url, 'PATCH', `/me/applications/${id}`, token, {
+            await callApi(proxy.url, 'PATCH', `/me/applications/${id}`, token, {
               data: { purpose: 'employment' },
             })
           ).status,
         ).toBe(200);
-        const submitted = await api(
+        const submitted = await callApi(
           proxy.url,
           'POST',
           `/me/applications/${id}/submit`,

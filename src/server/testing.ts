@@ -7,12 +7,15 @@ import { createApiKey } from './modules/identity/index.ts';
 import type { Actor } from './platform/actor.ts';
 import type { DatabaseKind } from './platform/db/database.ts';
 import { createTestDatabase, type TestDatabase } from './platform/db/testing.ts';
+import { createKmsFromConfig, type KeyManagement } from './platform/kms.ts';
 
 /** A real app on a fresh, migrated database of the given engine, with its logs captured. */
 export interface TestApp {
   app: FastifyInstance;
   db: TestDatabase;
   config: Config;
+  /** The KMS of the configured master key: what a test passes where the platform passes its own. */
+  kms: KeyManagement;
   logs: string[];
   /** A bearer key for a new actor with these roles. */
   keyFor(actor: Partial<Actor> & { roles: string[] }): Promise<string>;
@@ -46,6 +49,7 @@ export async function createTestApp(
     app,
     db,
     config,
+    kms: createKmsFromConfig(config.kms),
     logs,
     async keyFor(actor) {
       n++;
@@ -76,4 +80,26 @@ export function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
+}
+
+/** A JSON call to `${base}/v1${path}` with a bearer token (and an Idempotency-Key for a write that has one); the status and the parsed body. */
+export async function callApi(
+  base: string,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+  idempotencyKey?: string,
+) {
+  const res = await fetch(`${base}/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }

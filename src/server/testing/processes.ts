@@ -85,11 +85,11 @@ export async function killHard(child: ChildProcess): Promise<void> {
 
 /**
  * A real SMTP server on loopback, in the test process so it outlives the servers under test. It
- * counts messages by Message-ID (the notify worker sets it from the outbox row id) and may hold
- * each message a while, so deliveries are in flight when a test wants them to be.
+ * keeps each message (raw, as received) with its Message-ID (the notify worker sets it from the
+ * outbox row id) and may hold each one a while, so deliveries are in flight when a test wants them to be.
  */
 export async function startSmtpSink(options: { delayMs?: number } = {}) {
-  const received: Array<{ messageId: string; to: string[] }> = [];
+  const received: Array<{ messageId: string; to: string[]; raw: string }> = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -102,7 +102,7 @@ export async function startSmtpSink(options: { delayMs?: number } = {}) {
         const head = raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
         const messageId = /^Message-ID:\s*(.*)$/im.exec(head)?.[1]?.trim() ?? '';
         setTimeout(() => {
-          received.push({ messageId, to: session.envelope.rcptTo.map((r) => r.address) });
+          received.push({ messageId, to: session.envelope.rcptTo.map((r) => r.address), raw });
           callback();
         }, options.delayMs ?? 0);
       });

@@ -36,6 +36,7 @@ describe.each(testEngines())('reference services: the registries published on th
     ({ services } = await publishReferenceServices(t.db.database, audit, {
       instance: 'SN',
       registriesUrl: `${base}/v1/registries`,
+      kms: t.kms,
     }));
     const clientId = await registerDemoBridgeClient(t.db.database, audit, {
       instance: 'SN',
@@ -82,6 +83,7 @@ describe.each(testEngines())('reference services: the registries published on th
     const again = await publishReferenceServices(t.db.database, createAuditLog(t.db.database), {
       instance: 'SN',
       registriesUrl: `${base}/v1/registries`,
+      kms: t.kms,
     });
     expect(again.created).toBe(0);
     expect((await t.db.database.query('SELECT 1 FROM api_keys')).length).toBe(keysBefore.length);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../platform/db/database.ts';
-import { developmentKms, type KeyManagement } from '../../platform/kms.ts';
+import type { KeyManagement } from '../../platform/kms.ts';
 import type { AuditLog } from '../audit/index.ts';
 import { createApiKey } from '../identity/index.ts';
 import { wrapBackendToken } from './backend-tokens.ts';
@@ -59,16 +59,16 @@ export interface ReferenceServices {
 
 /**
  * Publishes (once) every registry of the seeded country as a bridge service of its owner. The backend
- * token is stored wrapped by `options.kms`: the platform passes its own; tests that leave it out get
- * the development key's, which the default configuration opens.
+ * token is stored wrapped by `options.kms`, the KMS of the configured master key: the gateway opens
+ * it with that one.
  */
 export async function publishReferenceServices(
   database: Database,
   audit: AuditLog,
-  options: { instance: string; registriesUrl: string; now?: Date; kms?: KeyManagement },
+  options: { instance: string; registriesUrl: string; kms: KeyManagement; now?: Date },
 ): Promise<ReferenceServices> {
   const now = options.now ?? new Date();
-  const kms = options.kms ?? developmentKms();
+  const { kms } = options;
   const registries = await database.query<{
     code: string;
     title: string;

@@ -80,6 +80,7 @@ describe.each(testEngines())(
       await publishReferenceServices(database, audit, {
         instance: 'SN',
         registriesUrl: `${base}/v1/registries`,
+        kms: t.kms,
       });
       const adults = (
         await listPeople(

@@ -106,6 +106,7 @@ describe.each(testEngines())('e-services: procedures, applications, back-office,
     await publishReferenceServices(database, audit, {
       instance: 'SN',
       registriesUrl: `${base}/v1/registries`,
+      kms: t.kms,
     });
     const adults = (
       await listPeople(

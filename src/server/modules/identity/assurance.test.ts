@@ -93,35 +93,51 @@ describe.each(testEngines())('levels of assurance, passkeys and CIBA on %s', (ki
       response_types: ['code'],
       client_secret: secret,
     };
-    await registerClient(database, {
-      ...web,
-      client_id: 'bank',
-      client_name: 'Banque Teranga',
-      redirect_uris: ['https://bank.example/cb'],
-      post_logout_redirect_uris: ['https://bank.example/bye'],
-    });
-    await registerClient(database, {
-      ...web,
-      client_id: superAppClientId,
-      client_name: 'Jokko',
-      redirect_uris: ['https://app.jokko.example/cb'],
-    });
-    await registerClient(database, {
-      ...web,
-      client_id: 'pairwise-bank',
-      client_name: 'Baobab Crédit',
-      redirect_uris: ['https://baobab.example/cb'],
-      subject_type: 'pairwise',
-    });
-    await registerClient(database, {
-      client_id: 'ciba-bank',
-      client_secret: secret,
-      client_name: 'Xaalis Counter',
-      grant_types: [cibaGrantType],
-      response_types: [],
-      redirect_uris: [],
-      backchannel_token_delivery_mode: 'poll',
-    });
+    await registerClient(
+      database,
+      {
+        ...web,
+        client_id: 'bank',
+        client_name: 'Banque Teranga',
+        redirect_uris: ['https://bank.example/cb'],
+        post_logout_redirect_uris: ['https://bank.example/bye'],
+      },
+      t.kms,
+    );
+    await registerClient(
+      database,
+      {
+        ...web,
+        client_id: superAppClientId,
+        client_name: 'Jokko',
+        redirect_uris: ['https://app.jokko.example/cb'],
+      },
+      t.kms,
+    );
+    await registerClient(
+      database,
+      {
+        ...web,
+        client_id: 'pairwise-bank',
+        client_name: 'Baobab Crédit',
+        redirect_uris: ['https://baobab.example/cb'],
+        subject_type: 'pairwise',
+      },
+      t.kms,
+    );
+    await registerClient(
+      database,
+      {
+        client_id: 'ciba-bank',
+        client_secret: secret,
+        client_name: 'Xaalis Counter',
+        grant_types: [cibaGrantType],
+        response_types: [],
+        redirect_uris: [],
+        backchannel_token_delivery_mode: 'poll',
+      },
+      t.kms,
+    );
     await t.app.listen({ host: '127.0.0.1', port });
     [bank, superApp, ciba] = await Promise.all([
       discover('bank'),

@@ -4,36 +4,55 @@ import { officeClientId } from './agents.ts';
 import { superAppClientId } from './me-routes.ts';
 import { cibaGrantType, registerClient } from './oidc/provider.ts';
 
-/**
- * The citizen super-app, a first-party public client (PKCE, no secret) served at /app: registered
- * at every start, following the URL the platform is reached at.
- */
-export async function registerSuperAppClient(database: Database, publicUrl: string): Promise<void> {
-  await registerClient(database, {
-    client_id: superAppClientId,
-    client_name: 'Jokko',
-    redirect_uris: [`${publicUrl}/app/callback`],
-    post_logout_redirect_uris: [`${publicUrl}/app`],
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
+/** A first-party public client (PKCE, no secret) served at `app.url`, following the URL the platform is reached at. */
+function registerFirstPartyClient(
+  database: Database,
+  kms: KeyManagement,
+  app: { clientId: string; name: string; url: string; defaultAcr?: string },
+): Promise<void> {
+  return registerClient(
+    database,
+    {
+      client_id: app.clientId,
+      client_name: app.name,
+      redirect_uris: [`${app.url}/callback`],
+      post_logout_redirect_uris: [app.url],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      ...(app.defaultAcr ? { default_acr_values: [app.defaultAcr] } : {}),
+    },
+    kms,
+  );
+}
+
+/** The citizen super-app at /app: registered at every start. */
+export function registerSuperAppClient(
+  database: Database,
+  publicUrl: string,
+  kms: KeyManagement,
+): Promise<void> {
+  return registerFirstPartyClient(database, kms, {
+    clientId: superAppClientId,
+    name: 'Jokko',
+    url: `${publicUrl}/app`,
   });
 }
 
 /**
- * The back-office at /office, a first-party public client too; agents sign in at `substantial` at
+ * The back-office at /office, registered at every start too; agents sign in at `substantial` at
  * least (password and a second factor), asked for by default.
  */
-export async function registerOfficeClient(database: Database, publicUrl: string): Promise<void> {
-  await registerClient(database, {
-    client_id: officeClientId,
-    client_name: 'Jokko — back-office',
-    redirect_uris: [`${publicUrl}/office/callback`],
-    post_logout_redirect_uris: [`${publicUrl}/office`],
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-    default_acr_values: ['substantial'],
+export function registerOfficeClient(
+  database: Database,
+  publicUrl: string,
+  kms: KeyManagement,
+): Promise<void> {
+  return registerFirstPartyClient(database, kms, {
+    clientId: officeClientId,
+    name: 'Jokko — back-office',
+    url: `${publicUrl}/office`,
+    defaultAcr: 'substantial',
   });
 }
 
@@ -47,7 +66,7 @@ export async function registerDemoClients(
   bank: { clientId: string; clientSecret: string; redirectUri: string },
   kms: KeyManagement,
 ): Promise<void> {
-  await registerSuperAppClient(database, publicUrl);
+  await registerSuperAppClient(database, publicUrl, kms);
   await registerClient(
     database,
     {

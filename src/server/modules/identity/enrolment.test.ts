@@ -42,14 +42,18 @@ describe.each(testEngines())('enrolment, recovery and account administration on 
     nins = people.people.filter((p) => !p.deathDate && p.birthDate < '2006-01-01').map((p) => p.nin);
     agentKey = await t.keyFor({ kind: 'agent', roles: ['identity:enrol'] });
     adminKey = await t.keyFor({ kind: 'operator', roles: ['identity:admin'] });
-    await registerClient(database, {
-      client_id: 'bank',
-      client_secret: secret,
-      client_name: 'Banque Teranga',
-      redirect_uris: ['https://bank.example/cb'],
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-    } satisfies ClientMetadata);
+    await registerClient(
+      database,
+      {
+        client_id: 'bank',
+        client_secret: secret,
+        client_name: 'Banque Teranga',
+        redirect_uris: ['https://bank.example/cb'],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      } satisfies ClientMetadata,
+      t.kms,
+    );
     await t.app.listen({ host: '127.0.0.1', port });
     bank = await client.discovery(new URL(`${base}/oidc`), 'bank', secret, undefined, {
       execute: [client.allowInsecureRequests],

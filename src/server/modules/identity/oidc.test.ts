@@ -35,13 +35,17 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
     await seedDemoCountry(t.db.database, { profile: getCountryProfile('SN'), people: 50, seed: 'oidc' });
     nin = (await demoCitizens(t.db.database))[0]!.nin;
     await createAccount(t.db.database, nin, password);
-    await registerClient(t.db.database, bank);
-    await registerClient(t.db.database, {
-      ...service,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
-    });
+    await registerClient(t.db.database, bank, t.kms);
+    await registerClient(
+      t.db.database,
+      {
+        ...service,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
+      t.kms,
+    );
     await t.app.listen({ host: '127.0.0.1', port });
     config = await client.discovery(new URL(`${base}/oidc`), bank.client_id, bank.client_secret, undefined, {
       execute: [client.allowInsecureRequests],
@@ -118,16 +122,20 @@ describe.each(testEngines())('OpenID Connect provider on %s', (kind) => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const other = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'bank-key-1', alg: 'ES256', use: 'sig' };
-    await registerClient(t.db.database, {
-      client_id: 'bank-pkjwt',
-      client_name: 'Baobab Crédit',
-      redirect_uris: ['https://baobab.example/cb'],
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'ES256',
-      jwks: { keys: [jwk] },
-    });
+    await registerClient(
+      t.db.database,
+      {
+        client_id: 'bank-pkjwt',
+        client_name: 'Baobab Crédit',
+        redirect_uris: ['https://baobab.example/cb'],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: 'ES256',
+        jwks: { keys: [jwk] },
+      },
+      t.kms,
+    );
     const discover = (key: CryptoKey) =>
       client.discovery(
         new URL(`${base}/oidc`),

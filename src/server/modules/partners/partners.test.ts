@@ -100,6 +100,7 @@ describe.each(testEngines())(
       await publishReferenceServices(database, createAuditLog(database), {
         instance: 'SN',
         registriesUrl: `${base}/v1/registries`,
+        kms: t.kms,
       });
       const adults = (
         await listPeople(

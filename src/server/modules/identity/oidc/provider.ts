@@ -12,7 +12,7 @@ import type { CountryProfile } from '../../../../shared/countries/index.ts';
 import { validateNationalId } from '../../../../shared/countries/index.ts';
 import { systemActor } from '../../../platform/actor.ts';
 import type { Database } from '../../../platform/db/database.ts';
-import { developmentKms, type KeyManagement, type WrappedKey } from '../../../platform/kms.ts';
+import type { KeyManagement, WrappedKey } from '../../../platform/kms.ts';
 import { type SecretColumn, secretContext, unwrapStored } from '../../../platform/secrets-at-rest.ts';
 import type { AuditLog } from '../../audit/index.ts';
 import { getPerson } from '../../registries/index.ts';
@@ -395,13 +395,13 @@ const escapeHtml = (s: string) =>
 
 /**
  * Registers (or updates) a relying party; operators do this, and the seed adds the demo ones. Its
- * secret is stored wrapped, as the provider's adapter does: the platform passes its KMS; tests and
- * tools that leave it out get the development key's, which the default configuration opens.
+ * secret is stored wrapped by `kms`, as the provider's adapter does: the KMS of the configured
+ * master key, or the server's client would not open.
  */
 export async function registerClient(
   database: Database,
   metadata: ClientMetadata,
-  kms: KeyManagement = developmentKms(),
+  kms: KeyManagement,
 ): Promise<void> {
   const sealed = await sealPayload(kms, 'Client', metadata.client_id, metadata as AdapterPayload);
   await database.query(

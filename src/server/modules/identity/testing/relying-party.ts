@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import type { Database } from '../../../platform/db/database.ts';
+import { developmentKms } from '../../../platform/kms.ts';
 import { registerClient } from '../oidc/provider.ts';
 import { LoginBrowser } from './login-browser.ts';
 import type { SoftAuthenticator } from './soft-authenticator.ts';
@@ -113,21 +114,26 @@ export async function runLogin(rp: client.Configuration, script: LoginScript): P
 /**
  * Tests and benchmarks drive the first-party apps (super-app, back-office) without a browser: the
  * app's client is registered again as a confidential twin (same client id, so routes take its
- * tokens for the app's; a secret and the caller's redirect URI).
+ * tokens for the app's; a secret and the caller's redirect URI). Its secret is wrapped by the
+ * development key's KMS: servers under test start with that key (no JOKKO_MASTER_KEY).
  */
 export async function registerConfidentialTwin(
   database: Database,
   twin: { clientId: string; secret: string; redirectUri: string; defaultAcr?: string },
 ): Promise<void> {
-  await registerClient(database, {
-    client_id: twin.clientId,
-    client_secret: twin.secret,
-    client_name: twin.clientId,
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    redirect_uris: [twin.redirectUri],
-    ...(twin.defaultAcr ? { default_acr_values: [twin.defaultAcr] } : {}),
-  });
+  await registerClient(
+    database,
+    {
+      client_id: twin.clientId,
+      client_secret: twin.secret,
+      client_name: twin.clientId,
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: [twin.redirectUri],
+      ...(twin.defaultAcr ? { default_acr_values: [twin.defaultAcr] } : {}),
+    },
+    developmentKms(),
+  );
 }
 
 /** A full sign-in through the identity pages for such a client, traded for an access token. */
