@@ -3,26 +3,20 @@ import { join } from 'node:path';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultWebDir } from '../src/server/app.ts';
 import { createAuditLog } from '../src/server/modules/audit/index.ts';
-import { createBridgeClient, publishReferenceServices } from '../src/server/modules/bridge/index.ts';
+import { createBridgeClient } from '../src/server/modules/bridge/index.ts';
 import {
   cibaGrantType,
   createAccount,
   registerClient,
   totpCode,
 } from '../src/server/modules/identity/index.ts';
-import {
-  getPerson,
-  listMyRecords,
-  listPeople,
-  seedDemoCountry,
-} from '../src/server/modules/registries/index.ts';
-import { createTestApp, freePort, type TestApp } from '../src/server/testing.ts';
+import { getPerson, listMyRecords, listPeople } from '../src/server/modules/registries/index.ts';
+import type { TestApp } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
 import { accessibilityViolations, addVirtualAuthenticator, hasBrowser, launchBrowser } from './browser.ts';
 import { onboardPartner } from './partners.ts';
-import { ensureWebBuild } from './server.ts';
+import { peopleBornBefore, startDemoServer } from './server.ts';
 
 const password = 'Mafe-et-bissap-du-samedi-2026';
 const counterSecret = 'a-long-random-secret-for-the-bank-counter-0123';
@@ -56,26 +50,10 @@ describe.skipIf(!hasBrowser())('the super-app in Chromium', () => {
   let readTaxRecords: () => Promise<void>;
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    const port = await freePort();
-    base = `http://localhost:${port}`;
-    t = await createTestApp('pglite', { PUBLIC_URL: base }, { webDir: defaultWebDir });
-    const database = t.db.database;
-    const country = getCountryProfile('SN');
-    await seedDemoCountry(database, { profile: country, people: 30, seed: 'superapp-e2e' });
-    await t.app.listen({ host: '127.0.0.1', port });
-    await publishReferenceServices(database, createAuditLog(database), {
-      instance: 'SN',
-      registriesUrl: `${base}/v1/registries`,
-      kms: t.kms,
-    });
-    nin = (
-      await listPeople(
-        { database, audit: createAuditLog(database), country },
-        { kind: 'system', id: 't', roles: ['*'] },
-        { limit: 30 },
-      )
-    ).people.filter((p) => !p.deathDate && p.birthDate < '2006-01-01')[0]!.nin;
+    const server = await startDemoServer({ people: 30, seed: 'superapp-e2e' });
+    ({ t, base } = server);
+    const database = server.database;
+    nin = (await peopleBornBefore(server, '2006-01-01'))[0]!.nin;
     await createAccount(database, nin, password);
 
     // A bank, admitted as a partner, asks this citizen (by NIN) for their tax status.
