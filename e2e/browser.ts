@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium, driven by playwright-core; nothing is downloaded at run time. */
@@ -91,3 +92,15 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   if (!result.passes.length) throw new Error('axe-core checked nothing');
   return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
+
+/**
+ * What a test calls at each screen worth showing: with JOKKO_SCREENSHOTS=docs/screenshots, e.g.
+ * `JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/wallet.test.ts`, it writes
+ * `<prefix><name>.png` there (the README's screenshots); otherwise it does nothing.
+ */
+export const screenshots =
+  (prefix = '') =>
+  async (page: Page, name: string): Promise<void> => {
+    const dir = process.env.JOKKO_SCREENSHOTS;
+    if (dir) await page.screenshot({ path: join(dir, `${prefix}${name}.png`) });
+  };

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readQrFromPdf } from '../src/server/modules/eservices/index.ts';
@@ -15,18 +14,20 @@ import {
 import { type Family, getFamily, type Person } from '../src/server/modules/registries/index.ts';
 import { systemActor } from '../src/server/platform/actor.ts';
 import { callApi, type TestApp } from '../src/server/testing.ts';
-import { accessibilityViolations, hasBrowser, launchBrowser, signInToSuperApp } from './browser.ts';
+import {
+  accessibilityViolations,
+  hasBrowser,
+  launchBrowser,
+  screenshots,
+  signInToSuperApp,
+} from './browser.ts';
 import { peopleBornBefore, startDemoServer } from './server.ts';
 
 const password = 'Thieboudienne-du-vendredi-2026';
 const officeSecret = 'a-secret-for-the-test-back-office-client-0123456789';
 const officeRedirect = 'https://office.jokko.example/cb';
 const criminal = 'sn-criminal-record-extract';
-/** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/services.test.ts refreshes the README's screenshots. */
-const shots = process.env.JOKKO_SCREENSHOTS;
-const shoot = async (page: Page, name: string) => {
-  if (shots) await page.screenshot({ path: join(shots, `${name}.png`) });
-};
+const shoot = screenshots('');
 /** At 200% zoom (the 360 px phone seen at 180 CSS px) the page scrolls only vertically. */
 async function sidewaysOverflow(page: Page): Promise<number> {
   await page.setViewportSize({ width: 180, height: 370 });

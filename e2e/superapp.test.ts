@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { join } from 'node:path';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,17 +13,19 @@ import {
 import { getPerson, listMyRecords, listPeople } from '../src/server/modules/registries/index.ts';
 import type { TestApp } from '../src/server/testing.ts';
 import { getCountryProfile } from '../src/shared/countries/index.ts';
-import { accessibilityViolations, addVirtualAuthenticator, hasBrowser, launchBrowser } from './browser.ts';
+import {
+  accessibilityViolations,
+  addVirtualAuthenticator,
+  hasBrowser,
+  launchBrowser,
+  screenshots,
+} from './browser.ts';
 import { onboardPartner } from './partners.ts';
 import { peopleBornBefore, startDemoServer } from './server.ts';
 
 const password = 'Mafe-et-bissap-du-samedi-2026';
 const counterSecret = 'a-long-random-secret-for-the-bank-counter-0123';
-/** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/superapp.test.ts refreshes the README's screenshots. */
-const shots = process.env.JOKKO_SCREENSHOTS;
-const shoot = async (page: Page, name: string) => {
-  if (shots) await page.screenshot({ path: join(shots, `app-${name}.png`) });
-};
+const shoot = screenshots('app-');
 
 /** The identity provider's consent page shows on the first sign-in to the app only. */
 async function allowIfAsked(page: Page): Promise<void> {

@@ -1,20 +1,15 @@
-import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../src/server/modules/identity/index.ts';
 import type { Person } from '../src/server/modules/registries/index.ts';
 import { callApi, type TestApp } from '../src/server/testing.ts';
 import { type HolderKeyPair, holderKeyPair, presentCredential } from '../src/shared/documents/index.ts';
-import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
+import { accessibilityViolations, hasBrowser, launchBrowser, screenshots } from './browser.ts';
 import { peopleBornBefore, startDemoServer, superAppToken } from './server.ts';
 
 const password = 'Verifier-au-poste-de-Thies-2026';
-/** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/verify.test.ts refreshes the screenshots. */
-const shots = process.env.JOKKO_SCREENSHOTS;
-const shoot = async (page: Page, name: string) => {
-  if (shots) await page.screenshot({ path: join(shots, `${name}.png`) });
-};
+const shoot = screenshots('');
 
 /** One disclosure of a presentation with its value changed, everything else as presented. */
 function tamperWith(presentation: string, claim: string, value: unknown): string {

@@ -1,21 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readQrFromPdf } from '../src/server/modules/eservices/index.ts';
 import { createAccount } from '../src/server/modules/identity/index.ts';
 import { getPerson } from '../src/server/modules/registries/index.ts';
 import { systemActor } from '../src/server/platform/actor.ts';
 import { type TrustList, verifyPresentation, verifyTrustList } from '../src/shared/documents/index.ts';
-import { accessibilityViolations, hasBrowser, launchBrowser } from './browser.ts';
+import { accessibilityViolations, hasBrowser, launchBrowser, screenshots } from './browser.ts';
 import { type DemoServer, peopleBornBefore, startDemoServer } from './server.ts';
 
 const password = 'Thieboudienne-du-vendredi-2026';
-/** JOKKO_SCREENSHOTS=docs/screenshots npx vitest run e2e/wallet.test.ts refreshes the wallet's screenshots. */
-const shots = process.env.JOKKO_SCREENSHOTS;
-const shoot = async (page: Page, name: string) => {
-  if (shots) await page.screenshot({ path: join(shots, `wallet-${name}.png`) });
-};
+const shoot = screenshots('wallet-');
 
 /**
  * The wallet of the super-app in Chromium on the real server: a national ID issued to a key of the
