@@ -1,3 +1,4 @@
+import * as commonPasswords from '@zxcvbn-ts/language-common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase, testEngines } from '../../platform/db/testing.ts';
 import { checkPassword, createAccount, maxFailuresBeforeLock, PasswordRefused } from './accounts.ts';
@@ -14,6 +15,44 @@ describe('password policy', () => {
     expect(checkPasswordPolicy(`moi-${nin}`, nin)).toBe('contains-nin');
     expect(checkPasswordPolicy('x'.repeat(129), nin)).toBe('too-long');
     expect(checkPasswordPolicy(password, nin)).toBeUndefined();
+  });
+
+  it('V6.2.4: refuses the common-password dictionary and its trivial variants', () => {
+    const ranked = commonPasswords.dictionary['passwords-common'];
+    expect(ranked.slice(0, 100)).toContain('football');
+    expect(checkPasswordPolicy('football2026', nin)).toBe('common');
+    expect(checkPasswordPolicy('Password123!', nin)).toBe('common');
+    expect(checkPasswordPolicy('2026Sunshine!!', nin)).toBe('common');
+    expect(checkPasswordPolicy('P@ssw0rd2026!', nin)).toBe('common');
+    expect(checkPasswordPolicy('123456!!!!!!', nin)).toBe('common');
+    expect(checkPasswordPolicy('aaaaaaaaaaaa', nin)).toBe('common');
+    expect(checkPasswordPolicy('Mango-2026-Mango', nin)).toBe('common');
+    // The 3,000 most common, each padded to the minimum length: every one refused.
+    const top = new Set(ranked.slice(0, 3_000));
+    expect(top.size).toBe(3_000);
+    const accepted = [...top].filter((entry) => checkPasswordPolicy(entry.padEnd(12, '!'), nin) !== 'common');
+    expect(accepted).toEqual([]);
+  });
+
+  it('V6.2.11: refuses passwords made only of the platform and country names', () => {
+    expect(checkPasswordPolicy('Jokko2026Jokko!', nin)).toBe('common');
+    expect(checkPasswordPolicy('Sénégal-Dakar-2026', nin)).toBe('common');
+    expect(checkPasswordPolicy('SENEGAL!!2026', nin)).toBe('common');
+    expect(checkPasswordPolicy('mygov-jokko-2026', nin)).toBe('common');
+    expect(checkPasswordPolicy('Azerbaycan2026!', nin)).toBe('common');
+  });
+
+  it('accepts passphrases, the NIN rule unchanged, each check well under a millisecond', () => {
+    for (const passphrase of [
+      'Ndox-mi-dafa-tàng-lool',
+      'correct horse battery staple',
+      'Jokko-x7Qm_2Lp-demo',
+    ])
+      expect(checkPasswordPolicy(passphrase, nin)).toBeUndefined();
+    expect(checkPasswordPolicy(`Mon-NIN-est-${nin}`, nin)).toBe('contains-nin');
+    const started = performance.now();
+    for (let i = 0; i < 1_000; i++) checkPasswordPolicy(`${password}-${i}`, nin);
+    expect((performance.now() - started) / 1_000).toBeLessThan(1);
   });
 });
 
