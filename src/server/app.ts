@@ -418,7 +418,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       documentTypes: mergeIssuers(issuerDocumentTypes(ctx.country), await outputIssuers(database)),
     },
   });
-  await app.register(gatewayRoutes, { deps: bridge.gateway, metrics: metrics.register });
+  await app.register(gatewayRoutes, {
+    deps: bridge.gateway,
+    backends: bridge.backends,
+    metrics: metrics.register,
+  });
   await app.register(eventRoutes, { deps: bridge.gateway });
 
   const webDir = options.webDir ?? defaultWebDir;

@@ -161,4 +161,16 @@ describe('configuration', () => {
       'BRIDGE_WEBHOOK_ALLOWED_NETWORKS',
     );
   });
+
+  it("puts services' backends on no internal network by default, http only outside production", () => {
+    expect(loadConfig({}).bridge.backends).toEqual({ allowHttp: true, allowedNetworks: [] });
+    expect(loadConfig({ JOKKO_ENV: 'production' }).bridge.backends.allowHttp).toBe(false);
+    expect(
+      loadConfig({ BRIDGE_BACKEND_ALLOWED_NETWORKS: '10.20.0.0/16,fd00:1::/48' }).bridge.backends
+        .allowedNetworks,
+    ).toEqual(['10.20.0.0/16', 'fd00:1::/48']);
+    expect(problemsOf({ BRIDGE_BACKEND_ALLOWED_NETWORKS: 'intranet' })).toEqual([
+      { variable: 'BRIDGE_BACKEND_ALLOWED_NETWORKS', message: expect.stringMatching(/"intranet"/) },
+    ]);
+  });
 });

@@ -52,6 +52,16 @@ export interface Config {
       /** Networks webhooks may reach although they are not public, as `address/prefix`. */
       allowedNetworks: string[];
     };
+    /**
+     * Where services' backends may be (platform/http/outbound.ts); the host of `publicUrl` is
+     * always reachable too (reference services).
+     */
+    backends: {
+      /** http: backends are accepted in development and test only; production needs https. */
+      allowHttp: boolean;
+      /** Networks backends may be on although they are not public, as `address/prefix`. */
+      allowedNetworks: string[];
+    };
   };
   /** Master keys of the keys kept at rest (platform/kms.ts); printing them shows their ids only. */
   kms: {
@@ -127,6 +137,22 @@ function byteSize(fallback: number) {
     if (n < 1024 || n > 1024 ** 3) throw new Invalid('expected a size between 1kb and 1024mb');
     return n;
   };
+}
+
+/** Comma-separated addresses or CIDR ranges, normalised to `address/prefix`. */
+function networks(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const network = parseNetwork(entry);
+      if (!network)
+        throw new Invalid(
+          `expected addresses or CIDR ranges such as 10.20.0.0/16 or fd00::/8, got "${entry}"`,
+        );
+      return `${network.address}/${network.prefix}`;
+    });
 }
 
 /** `X_FILE` wins over `X` so secrets can come from mounted files (Docker/Kubernetes secrets). */
@@ -298,20 +324,12 @@ const variables = {
     parse: int(10, 3600, 300),
   },
   BRIDGE_WEBHOOK_ALLOWED_NETWORKS: {
-    doc: 'Comma-separated addresses or CIDR ranges (10.20.0.0/16, 127.0.0.1, fd00:1::/48) that webhook deliveries may reach although they are not public. Default none: a webhook URL must resolve to public unicast addresses only (never loopback, private, link-local, CGNAT or unique-local), and be https unless JOKKO_ENV is development or test.',
-    parse: (raw: string | undefined) =>
-      (raw ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-        .map((entry) => {
-          const network = parseNetwork(entry);
-          if (!network)
-            throw new Invalid(
-              `expected addresses or CIDR ranges such as 10.20.0.0/16 or fd00::/8, got "${entry}"`,
-            );
-          return `${network.address}/${network.prefix}`;
-        }),
+    doc: 'Comma-separated addresses or CIDR ranges (10.20.0.0/16, 127.0.0.1, fd00:1::/48) that webhook deliveries may reach although they are not public. Default none: a webhook URL must resolve to public unicast addresses only (never loopback, private, link-local, CGNAT or unique-local), and be https unless JOKKO_ENV is development or test. Link-local addresses (cloud metadata) need a range inside 169.254.0.0/16 or fe80::/10: a broader one does not open them.',
+    parse: networks,
+  },
+  BRIDGE_BACKEND_ALLOWED_NETWORKS: {
+    doc: "Comma-separated addresses or CIDR ranges (10.20.0.0/16, fd00:1::/48) where services' backends may be although they are not public, e.g. the administrations' internal networks. Default none: a backend URL must resolve to public unicast addresses only, or to the addresses of PUBLIC_URL's host (where the reference services are), and be https unless JOKKO_ENV is development or test. Checked when a provider registers the service and before every gateway call and probe. Link-local addresses (cloud metadata) need a range inside 169.254.0.0/16 or fe80::/10.",
+    parse: networks,
   },
   JOKKO_MASTER_KEY: {
     doc: 'Master key (32 bytes in base64: openssl rand -base64 32) that encrypts the keys kept in the database, such as the documents issuer keys. Default: a development key derived from a public string, which protects nothing. Can come from JOKKO_MASTER_KEY_FILE.',
@@ -377,6 +395,10 @@ export function loadConfig(env: Env = process.env): Config {
       webhooks: {
         allowHttp: p.JOKKO_ENV !== 'production',
         allowedNetworks: p.BRIDGE_WEBHOOK_ALLOWED_NETWORKS,
+      },
+      backends: {
+        allowHttp: p.JOKKO_ENV !== 'production',
+        allowedNetworks: p.BRIDGE_BACKEND_ALLOWED_NETWORKS,
       },
     },
     kms: { masterKey: p.JOKKO_MASTER_KEY, previousMasterKey: p.JOKKO_MASTER_KEY_PREVIOUS },

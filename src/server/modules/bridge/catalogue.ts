@@ -1,9 +1,9 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { request } from 'undici';
+import { Agent } from 'undici';
 import type { Actor, RequestOrigin } from '../../platform/actor.ts';
 import type { Database, SqlSession } from '../../platform/db/database.ts';
-import type { OutboundGuard } from '../../platform/http/outbound.ts';
-import { conflict, invalidInput, notFound } from '../../platform/http/problems.ts';
+import { type OutboundGuard, OutboundRefused, outboundRefusal } from '../../platform/http/outbound.ts';
+import { conflict, invalidInput, notFound, Problem } from '../../platform/http/problems.ts';
 import type { KeyManagement, WrappedKey } from '../../platform/kms.ts';
 import { authorize } from '../../platform/policy.ts';
 import type { AuditLog } from '../audit/index.ts';
@@ -24,6 +24,8 @@ export interface CatalogueDeps {
   kms: KeyManagement;
   /** Checks subscribers' webhook URLs (no internal destinations). */
   webhooks: OutboundGuard;
+  /** Checks services' backend URLs: public, the platform's own host, or a network the operator listed. */
+  backends: OutboundGuard;
 }
 
 export type KeyAlg = 'ed25519' | 'ecdsa-p256-sha256';
@@ -541,6 +543,20 @@ export function checkBackendUrl(raw: string): URL {
   return url;
 }
 
+/** A backend on an internal network the operator did not list is refused; the gateway checks again at each call. */
+async function refuseInternalBackend(deps: CatalogueDeps, url: URL): Promise<void> {
+  try {
+    await deps.backends.check(url);
+  } catch (err) {
+    if (!(err instanceof OutboundRefused)) throw err;
+    const detail = `backend refused: ${err.message}`;
+    throw new Problem('validation-failed', detail, {
+      errors: [{ in: 'body', pointer: '/backendUrl', detail }],
+      reason: err.reason,
+    });
+  }
+}
+
 export interface ServiceInput {
   subsystemId: string;
   code: string;
@@ -635,6 +651,7 @@ export async function registerService(
   if (input.version) segmentOrThrow(input.version, '/version');
   const backend = checkBackendUrl(input.backendUrl);
   const endpoints = endpointsOf(input.openapi);
+  await refuseInternalBackend(deps, backend);
   const id = randomUUID();
   // Wrapped before the transaction: PGlite's one connection is held by an open transaction.
   const backendToken = await wrapBackendToken(deps.kms, id, input.backendToken);
@@ -961,8 +978,14 @@ export async function probeService(deps: CatalogueDeps, actor: Actor, serviceId:
   const backendToken = await openBackendToken(deps.kms, info.id, row?.token ?? null);
   const started = performance.now();
   let probe: { reachable: boolean; status: number | null; latencyMs: number; error?: string };
+  // Checked like a gateway call: a refused backend is not probed, and the connection goes only to
+  // the addresses just checked.
+  const agent = new Agent({ connect: { lookup: deps.backends.lookup } });
   try {
-    const res = await request(row?.backend_url ?? '', {
+    const url = await deps.backends.check(row?.backend_url ?? '');
+    const res = await agent.request({
+      origin: url.origin,
+      path: url.pathname,
       method: 'HEAD',
       headersTimeout: 3000,
       bodyTimeout: 3000,
@@ -971,12 +994,15 @@ export async function probeService(deps: CatalogueDeps, actor: Actor, serviceId:
     await res.body.dump();
     probe = { reachable: true, status: res.statusCode, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
+    const refused = outboundRefusal(err);
     probe = {
       reachable: false,
       status: null,
       latencyMs: Math.round(performance.now() - started),
-      error: (err as Error).message.slice(0, 200),
+      error: (refused ? `backend refused: ${refused.message}` : (err as Error).message).slice(0, 200),
     };
+  } finally {
+    await agent.destroy();
   }
   const since = new Date(deps.clock().getTime() - 15 * 60_000);
   const [recent] = await deps.database.query<{

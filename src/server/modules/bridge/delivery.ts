@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createSigner, httpbis } from 'http-message-signatures';
 import { Agent } from 'undici';
 import type { Database } from '../../platform/db/database.ts';
-import { type OutboundGuard, OutboundRefused } from '../../platform/http/outbound.ts';
+import { type OutboundGuard, outboundRefusal } from '../../platform/http/outbound.ts';
 import { eventsOf } from './events.ts';
 import type { BridgeKey } from './signing.ts';
 
@@ -27,11 +27,6 @@ export interface DeliveryDeps {
   webhooks: OutboundGuard;
   onError?: (err: unknown) => void;
 }
-
-const refusalIn = (err: unknown): OutboundRefused | undefined => {
-  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof OutboundRefused) return e;
-  return undefined;
-};
 
 export interface EventDelivery {
   /** One round: claims due deliveries, posts them, records the outcome. Returns how many were tried. */
@@ -107,7 +102,7 @@ export function startEventDelivery(deps: DeliveryDeps, options: DeliveryOptions 
       await res.body.dump();
       if (res.statusCode < 200 || res.statusCode >= 300) error = `webhook answered ${res.statusCode}`;
     } catch (err) {
-      const refused = refusalIn(err);
+      const refused = outboundRefusal(err);
       error = (
         refused ? `webhook refused: ${refused.message}` : `webhook unreachable: ${(err as Error).message}`
       ).slice(0, 300);

@@ -12,6 +12,7 @@ import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
 import { buildApp } from '../../app.ts';
+import { loadConfig } from '../../config.ts';
 import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
@@ -679,6 +680,132 @@ describe.each(testEngines())('the Digital Bridge gateway on %s', (kind) => {
     ).toBe(403);
     expect((await bank.call({ service, path: '/attestations/1' })).status).toBe(200);
     expect(gauge.exec(await metrics())?.[1]).toBe('1');
+  });
+
+  it('SSRF: a member cannot register a backend on an internal network the operator did not list', async () => {
+    for (const [backendUrl, reason] of [
+      ['http://169.254.169.254/latest/meta-data', 'link-local'],
+      ['http://10.0.0.5/api', 'private'],
+      ['http://127.0.0.2:8080/api', 'loopback'],
+    ] as const) {
+      const refused = await api('POST', '/bridge/services', memberKeys.DGID ?? '', {
+        subsystemId: ids.dgidSubsystem,
+        code: 'interne',
+        title: 'Service interne',
+        openapi,
+        backendUrl,
+        personalData: false,
+      });
+      expect(refused.status, backendUrl).toBe(400);
+      expect(refused.body).toMatchObject({
+        type: problemType('validation-failed'),
+        reason,
+        errors: [{ in: 'body', pointer: '/backendUrl', detail: expect.stringMatching(/^backend refused: /) }],
+      });
+    }
+  });
+
+  it('SSRF: BRIDGE_BACKEND_ALLOWED_NETWORKS opens a listed network; a node without it refuses the call, logged', async () => {
+    const inside = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"inside":true}');
+    });
+    await new Promise<void>((r) => inside.listen(0, '127.0.0.2', r));
+    let hits = 0;
+    inside.on('request', () => hits++);
+    const listing = await buildApp({
+      config: loadConfig({
+        JOKKO_SEED_ON_START: 'false',
+        PUBLIC_URL: base,
+        BRIDGE_BACKEND_ALLOWED_NETWORKS: '127.0.0.0/8',
+      }),
+      database: t.db.database,
+      logStream: new PassThrough(),
+      webDir: '/nonexistent',
+    });
+    await listing.ready();
+    const internalService = 'SN/GOV/DGID/impots/interne';
+    try {
+      const registered = await listing.inject({
+        method: 'POST',
+        url: '/v1/bridge/services',
+        headers: { authorization: `Bearer ${memberKeys.DGID}` },
+        payload: {
+          subsystemId: ids.dgidSubsystem,
+          code: 'interne',
+          title: 'Service interne',
+          openapi,
+          backendUrl: `http://127.0.0.2:${(inside.address() as AddressInfo).port}/api`,
+          personalData: false,
+        },
+      });
+      expect(registered.statusCode, registered.body).toBe(201);
+      const right = await listing.inject({
+        method: 'POST',
+        url: '/v1/bridge/rights',
+        headers: { authorization: `Bearer ${memberKeys.DGID}` },
+        payload: { serviceId: registered.json().id, clientSubsystemId: ids.bankSubsystem },
+      });
+      expect(right.statusCode).toBe(201);
+      const signed = await httpbis.signMessage(
+        {
+          key: createSigner(bankKeyFor('bank-2'), 'ed25519', 'bank-2'),
+          fields: ['@method', '@target-uri', 'x-road-client'],
+          params: ['created', 'nonce', 'keyid', 'alg'],
+          paramValues: { nonce: randomBytes(18).toString('base64url') },
+        },
+        {
+          method: 'GET',
+          url: `${base}/r1/${internalService}/attestations/1`,
+          headers: { 'x-road-client': 'SN/COM/BTERANGA/kyc' },
+        },
+      );
+      const viaListing = await listing.inject({
+        method: 'GET',
+        url: `/r1/${internalService}/attestations/1`,
+        headers: signed.headers as Record<string, string>,
+      });
+      expect(viaListing.statusCode).toBe(200);
+      expect(viaListing.json()).toEqual({ inside: true });
+      expect(hits).toBe(1);
+
+      // This node lists no network: the backend was allowed where it was registered, not here. It
+      // learns of the service and the right within its snapshot poll.
+      const client = clientFor('SN/COM/BTERANGA/kyc', 'bank-2', bankKeyFor('bank-2'));
+      const call = (xroadId: string) =>
+        client.call({ service: internalService, path: '/attestations/1', xroadId });
+      let refused = await call('ssrf-0');
+      for (let i = 1; (refused.status === 404 || refused.status === 403) && i < 40; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        refused = await call(`ssrf-${i}`);
+      }
+      expect(refused.status).toBe(502);
+      expect(refused.json()).toMatchObject({
+        type: problemType('bridge-provider-error'),
+        detail: expect.stringMatching(/backend is refused \(the host resolves to a loopback address\)/),
+        reason: 'loopback',
+      });
+      expect(refused.body.toString()).not.toContain('127.0.0.2');
+      expect(hits).toBe(1);
+      const [logged] = await t.db.database.query<{ status: number; problem: string }>(
+        'SELECT status, problem FROM bridge_message_log WHERE xroad_id = $1',
+        [refused.headers['x-road-id']],
+      );
+      expect(logged).toEqual({ status: 502, problem: 'bridge-provider-error' });
+      const health = await api(
+        'GET',
+        `/bridge/services/${registered.json().id}/health`,
+        memberKeys.DGID ?? '',
+      );
+      expect(health.body.probe).toMatchObject({
+        reachable: false,
+        error: 'backend refused: the host resolves to a loopback address',
+      });
+      expect(hits).toBe(1);
+    } finally {
+      await listing.close();
+      inside.close();
+    }
   });
 
   it('refuses traversal, encoded separators, empty segments and repeated parameters', async () => {

@@ -5,6 +5,7 @@ import { createSigner, httpbis } from 'http-message-signatures';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import { Agent, errors as undiciErrors } from 'undici';
 import { sendProblem } from '../../platform/http/errors.ts';
+import { type OutboundGuard, type OutboundRefused, outboundRefusal } from '../../platform/http/outbound.ts';
 import { Problem } from '../../platform/http/problems.ts';
 import type { Exchange, GatewayDeps } from './exchange.ts';
 import type { ExchangeRecord } from './message-log.ts';
@@ -102,8 +103,20 @@ export function keepFields(body: Buffer, fields: readonly string[]): Buffer {
 
 export interface GatewayOptions {
   deps: GatewayDeps;
+  /** Refuses backends on internal networks the operator did not list (runtime.ts). */
+  backends: OutboundGuard;
   metrics?: Registry;
 }
+
+/** A refused backend answers like an unreachable one, naming the class of address, never the address. */
+const refusedBackend = (serviceId: string, refused: OutboundRefused) =>
+  new Problem(
+    'bridge-provider-error',
+    `${serviceId} is not called: its backend is refused (${refused.message})`,
+    {
+      reason: refused.reason,
+    },
+  );
 
 /**
  * `METHOD /r1/{serviceId}/{path}`, X-Road's REST protocol: the checks in pipeline.ts, then the
@@ -111,8 +124,13 @@ export interface GatewayOptions {
  * committed) before the client sees its end.
  */
 export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions): Promise<void> {
-  const { deps } = opts;
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  const { deps, backends } = opts;
+  // New connections resolve through the guard, so they reach only the addresses it just checked.
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    connections: 256,
+    connect: { lookup: backends.lookup },
+  });
   app.addHook('onClose', async () => {
     await agent.close();
   });
@@ -267,6 +285,14 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
     const declaredLength = Number(request.headers['content-length'] ?? 0);
     if (declaredLength > deps.limits.bodyBytes)
       throw new Problem('bridge-body-too-large', `The body exceeds ${deps.limits.bodyBytes} bytes`);
+    // Checked again at each call (the verdict on a host is kept 30 s): the operator's list or the
+    // host's addresses may have changed since the registration.
+    try {
+      await backends.check(target);
+    } catch (err) {
+      const refused = outboundRefusal(err);
+      throw refused ? refusedBackend(service.serviceId, refused) : err;
+    }
 
     const headers: Record<string, string> = {
       'x-road-client': exchange.client?.clientId ?? '',
@@ -318,6 +344,8 @@ export async function gatewayRoutes(app: FastifyInstance, opts: GatewayOptions):
       });
     } catch (err) {
       if (gate?.failure) throw gate.failure;
+      const refused = outboundRefusal(err);
+      if (refused) throw refusedBackend(service.serviceId, refused);
       if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError)
         throw new Problem(
           'bridge-provider-timeout',

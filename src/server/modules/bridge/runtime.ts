@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { AppContext } from '../../context.ts';
-import { createOutboundGuard } from '../../platform/http/outbound.ts';
+import { createOutboundGuard, networksOfHost, type OutboundGuard } from '../../platform/http/outbound.ts';
 import type { KeyManagement } from '../../platform/kms.ts';
 import type { CatalogueDeps } from './catalogue.ts';
 import { legalBasisOnly } from './checks/require-consent.ts';
@@ -17,6 +17,8 @@ export interface BridgeRuntime {
   snapshot: SnapshotHolder;
   nonces: NonceStore;
   log: MessageLog;
+  /** Refuses backends on internal networks, at registration, every gateway call and probe. */
+  backends: OutboundGuard;
   metrics?: Registry;
   close(): Promise<void>;
 }
@@ -39,6 +41,16 @@ export async function createBridgeRuntime(
     nonces.purge(ctx.clock()).catch((err: unknown) => ctx.logger.warn({ err }, 'nonce purge failed'));
   }, 60_000);
   purge.unref();
+  // The platform's own host is always reachable: the reference services live on PUBLIC_URL. A
+  // verdict is kept 30 s, so a call costs no DNS query; new connections still resolve and check.
+  const backends = createOutboundGuard({
+    ...ctx.config.bridge.backends,
+    allowedNetworks: [
+      ...ctx.config.bridge.backends.allowedNetworks,
+      ...(await networksOfHost(ctx.config.publicUrl)),
+    ],
+    cacheMs: 30_000,
+  });
   const catalogue: CatalogueDeps = {
     database: ctx.database,
     audit: ctx.audit,
@@ -48,6 +60,7 @@ export async function createBridgeRuntime(
     bridgeKey: () => key,
     kms: options.kms,
     webhooks: createOutboundGuard(ctx.config.bridge.webhooks),
+    backends,
   };
   const gateway: GatewayDeps = {
     database: ctx.database,
@@ -71,6 +84,7 @@ export async function createBridgeRuntime(
     snapshot,
     nonces,
     log,
+    backends,
     ...(options.metrics ? { metrics: options.metrics } : {}),
     async close() {
       clearInterval(purge);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   classifyAddress,
   createOutboundGuard,
+  networksOfHost,
   OutboundRefused,
   parseNetwork,
   type RefusalReason,
@@ -154,6 +155,46 @@ describe('outbound URL check', () => {
     expect(await refusal(guard.check('http://127.0.0.2:8080/hook'))).toBe('loopback');
     expect(await refusal(guard.check('http://10.21.0.1/hook'))).toBe('private');
     expect(() => createOutboundGuard({ allowHttp: true, allowedNetworks: ['10.0.0.0/33'] })).toThrow();
+  });
+
+  it('opens link-local addresses (cloud metadata) only through a range inside link-local, never a broader one', async () => {
+    const broad = createOutboundGuard({
+      allowHttp: true,
+      allowedNetworks: ['0.0.0.0/0', '::/0', '169.0.0.0/8'],
+    });
+    expect(await refusal(broad.check('http://10.1.2.3/'))).toBe('accepted');
+    expect(await refusal(broad.check('http://[fd00::1]/'))).toBe('accepted');
+    expect(await refusal(broad.check('http://169.254.169.254/latest/meta-data/'))).toBe('link-local');
+    expect(await refusal(broad.check('http://[::ffff:169.254.169.254]/'))).toBe('link-local');
+    expect(await refusal(broad.check('http://[fe80::1]/'))).toBe('link-local');
+    const exact = createOutboundGuard({ allowHttp: true, allowedNetworks: ['169.254.0.0/16', 'fe80::/10'] });
+    expect(await refusal(exact.check('http://169.254.169.254/'))).toBe('accepted');
+    expect(await refusal(exact.check('http://[fe80::1]/'))).toBe('accepted');
+    expect(await refusal(exact.check('http://10.1.2.3/'))).toBe('private');
+    const one = createOutboundGuard({ allowHttp: true, allowedNetworks: ['169.254.10.0/24'] });
+    expect(await refusal(one.check('http://169.254.10.5/'))).toBe('accepted');
+    expect(await refusal(one.check('http://169.254.169.254/'))).toBe('link-local');
+  });
+
+  it('keeps a verdict for cacheMs when asked to, refusals included', async () => {
+    const cached = createOutboundGuard({
+      allowHttp: true,
+      allowedNetworks: ['127.0.0.1/32'],
+      cacheMs: 30_000,
+    });
+    for (let i = 0; i < 2; i++) {
+      expect(await refusal(cached.check('http://127.0.0.1:8080/'))).toBe('accepted');
+      expect(await refusal(cached.check('http://localhost:8080/'))).toBe('accepted');
+      expect(await refusal(cached.check('http://10.0.0.5/'))).toBe('private');
+      expect(await refusal(cached.check('https://bank@127.0.0.1/'))).toBe('credentials');
+    }
+  });
+
+  it("gives a URL host's addresses as one-address networks, none when it does not resolve", async () => {
+    expect(await networksOfHost('http://127.0.0.1:3000')).toEqual(['127.0.0.1/32']);
+    expect(await networksOfHost('http://[::1]:3000/x')).toEqual(['::1/128']);
+    expect(await networksOfHost('http://localhost:3000')).toContain('127.0.0.1/32');
+    expect(await networksOfHost('https://nothing-here.invalid')).toEqual([]);
   });
 
   it('names the class of address in its message, never the address', async () => {

@@ -3,18 +3,28 @@ import { lookup as lookupHost } from 'node:dns/promises';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
- * Outbound requests to URLs that someone outside the platform chose (a subscriber's webhook):
- * https only (http in development and test), no credentials in the URL, and every address the
- * host resolves to must be public unicast, unless an operator listed its network. The check runs
- * at registration and again at each connection (`lookup`), so a DNS answer that changes in between
- * (DNS rebinding) reaches nothing internal: the socket connects to the addresses just checked.
+ * Outbound requests to URLs that someone outside the platform chose (a subscriber's webhook, a
+ * provider's backend): https only (http in development and test), no credentials in the URL, and
+ * every address the host resolves to must be public unicast, unless an operator listed its
+ * network. The check runs at registration and again at each connection (`lookup`), so a DNS answer
+ * that changes in between (DNS rebinding) reaches nothing internal: the socket connects to the
+ * addresses just checked. Decision 0020.
  */
 
 export interface OutboundPolicy {
   /** Accept http: URLs (development and test); https only otherwise. */
   allowHttp: boolean;
-  /** Networks reachable although not public: `10.20.0.0/16`, `127.0.0.1/32`, `fd00::/8`. */
+  /**
+   * Networks reachable although not public: `10.20.0.0/16`, `127.0.0.1/32`, `fd00::/8`. A link-local
+   * address (cloud metadata) is reachable only through a range inside link-local, never through a
+   * broader one such as `0.0.0.0/0`.
+   */
   allowedNetworks: readonly string[];
+  /**
+   * How long `check` remembers a host's verdict, in ms (default 0: resolved at every check). The
+   * connect-time `lookup` resolves and checks afresh whatever this says.
+   */
+  cacheMs?: number;
 }
 
 export type RefusalReason =
@@ -112,6 +122,15 @@ publicIpv6.addSubnet('2000::', 3, 'ipv6');
 publicIpv6.addSubnet('::ffff:0:0', 96, 'ipv6');
 publicIpv6.addSubnet('64:ff9b::', 96, 'ipv6');
 
+const ipv6LinkLocal = new BlockList();
+ipv6LinkLocal.addSubnet('fe80::', 10, 'ipv6');
+
+/** Whether a whole network lies inside a link-local range (169.254.0.0/16, fe80::/10, or a mapped form). */
+function insideLinkLocal(network: { address: string; prefix: number; family: 4 | 6 }): boolean {
+  const widest = network.family === 4 ? 16 : ipv6LinkLocal.check(network.address, 'ipv6') ? 10 : 96 + 16;
+  return network.prefix >= widest && classifyAddress(network.address) === 'link-local';
+}
+
 /** Why an address is not public unicast, or undefined when it is. */
 export function classifyAddress(address: string): RefusalReason | undefined {
   const family = isIP(address);
@@ -135,24 +154,55 @@ export function parseNetwork(text: string): { address: string; prefix: number; f
 
 export interface OutboundGuard {
   /**
-   * Checks the URL and resolves its host; throws `OutboundRefused` with the reason. An IP literal
-   * is never looked up again when connecting, so this is also the check of record for those.
+   * Checks the URL and resolves its host (or takes the host's verdict from the last `cacheMs`);
+   * throws `OutboundRefused` with the reason. An IP literal is never looked up again when
+   * connecting, so this is also the check of record for those.
    */
   check(url: string | URL): Promise<URL>;
   /** For `net.connect` / undici's `connect` option: resolves, refuses, hands over only checked addresses. */
   lookup: LookupFunction;
 }
 
+/** The cause chain's refusal, if a refused destination is why `err` happened (undici may wrap it). */
+export function outboundRefusal(err: unknown): OutboundRefused | undefined {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof OutboundRefused) return e;
+  return undefined;
+}
+
+/**
+ * The addresses a URL's host resolves to now, as one-address networks for `allowedNetworks`; none
+ * when it does not resolve. For the platform's own public URL, reachable whatever its addresses.
+ */
+export async function networksOfHost(url: string): Promise<string[]> {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  let found: LookupAddress[];
+  try {
+    found = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookupHost(host, { all: true });
+  } catch {
+    return [];
+  }
+  return found.map(({ address, family }) => `${address}/${family === 4 ? 32 : 128}`);
+}
+
 export function createOutboundGuard(policy: OutboundPolicy): OutboundGuard {
   const allowed = new BlockList();
+  const allowedLinkLocal = new BlockList();
   for (const text of policy.allowedNetworks) {
     const network = parseNetwork(text);
     if (!network) throw new Error(`Not a network: ${text}`);
-    allowed.addSubnet(network.address, network.prefix, network.family === 4 ? 'ipv4' : 'ipv6');
+    (insideLinkLocal(network) ? allowedLinkLocal : allowed).addSubnet(
+      network.address,
+      network.prefix,
+      network.family === 4 ? 'ipv4' : 'ipv6',
+    );
   }
 
-  const refusal = (address: string): RefusalReason | undefined =>
-    allowed.check(address, isIP(address) === 4 ? 'ipv4' : 'ipv6') ? undefined : classifyAddress(address);
+  const refusal = (address: string): RefusalReason | undefined => {
+    const reason = classifyAddress(address);
+    if (!reason) return undefined;
+    const list = reason === 'link-local' ? allowedLinkLocal : allowed;
+    return list.check(address, isIP(address) === 4 ? 'ipv4' : 'ipv6') ? undefined : reason;
+  };
 
   async function resolve(host: string): Promise<LookupAddress[]> {
     const family = isIP(host);
@@ -174,13 +224,39 @@ export function createOutboundGuard(policy: OutboundPolicy): OutboundGuard {
     return addresses;
   }
 
+  // Verdicts by host; a host that does not resolve is asked again next time (it may be transient).
+  const cacheMs = policy.cacheMs ?? 0;
+  const verdicts = new Map<string, { until: number; reason: RefusalReason | undefined }>();
+  async function checkHost(host: string): Promise<void> {
+    if (cacheMs <= 0) {
+      await resolve(host);
+      return;
+    }
+    const now = Date.now();
+    const known = verdicts.get(host);
+    if (known && known.until > now) {
+      if (known.reason) throw new OutboundRefused(known.reason);
+      return;
+    }
+    let reason: RefusalReason | undefined;
+    try {
+      await resolve(host);
+    } catch (err) {
+      if (!(err instanceof OutboundRefused) || err.reason === 'unresolved') throw err;
+      reason = err.reason;
+    }
+    if (verdicts.size >= 1000) verdicts.clear();
+    verdicts.set(host, { until: now + cacheMs, reason });
+    if (reason) throw new OutboundRefused(reason);
+  }
+
   return {
     async check(input) {
       const url = typeof input === 'string' ? new URL(input) : input;
       if (url.protocol !== 'https:' && !(policy.allowHttp && url.protocol === 'http:'))
         throw new OutboundRefused('scheme');
       if (url.username || url.password) throw new OutboundRefused('credentials');
-      await resolve(url.hostname.replace(/^\[(.*)\]$/, '$1'));
+      await checkHost(url.hostname.replace(/^\[(.*)\]$/, '$1'));
       return url;
     },
     lookup(hostname, options, callback) {
