@@ -985,7 +985,7 @@ export async function probeService(deps: CatalogueDeps, actor: Actor, serviceId:
     const url = await deps.backends.check(row?.backend_url ?? '');
     const res = await agent.request({
       origin: url.origin,
-      path: url.pathname,
+      path: `${url.pathname}${url.search}`,
       method: 'HEAD',
       headersTimeout: 3000,
       bodyTimeout: 3000,
