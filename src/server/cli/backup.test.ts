@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   copyFileSync,
@@ -20,35 +19,13 @@ import { seedDemoCountry } from '../modules/registries/index.ts';
 import { type Database, type DatabaseKind, openDatabase } from '../platform/db/database.ts';
 import { migrate } from '../platform/db/migrate.ts';
 import { testEngines } from '../platform/db/testing.ts';
+import { runJokko } from '../testing/processes.ts';
 import { type BackupManifest, libpqConnection, manifestPathOf, tableRowCounts } from './backup.ts';
 
 /** The restore drill: back up as an operator would (a real process), restore elsewhere, compare. */
-const bin = fileURLToPath(new URL('../../../bin/jokko.js', import.meta.url));
+const _bin = fileURLToPath(new URL('../../../bin/jokko.js', import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function jokko(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // stdin is a pipe, not a terminal: a restore that asked a question would hang the test.
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const jokko = runJokko;
 
 /** A database the CLI reaches through its environment, and the test through openDatabase. */
 interface Place {

@@ -16,6 +16,36 @@ export function outputOf(child: ChildProcess): string {
   return outputs.get(child)?.text ?? '';
 }
 
+/** What a finished `jokko` command left: its exit code and what it printed on each stream. */
+export interface JokkoRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * One `jokko <args>` command as an operator runs it: a real process with only PATH, HOME,
+ * LOG_LEVEL=warn and the given environment; stdin is a pipe, not a terminal (a command that asked
+ * a question would hang).
+ */
+export function runJokko(args: string[], env: Record<string, string> = {}): Promise<JokkoRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 export interface StartOptions {
   /** What the process prints once it serves; `api` and `all` print their URL, a worker does not. */
   ready?: RegExp;

@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type TreeHead, verifyConsistency, verifyInclusion } from '../../../shared/audit/merkle.ts';
 import { createTestDatabase, type TestDatabase, testEngines } from '../../platform/db/testing.ts';
 import { createLocalKms } from '../../platform/kms.ts';
+import { runJokko } from '../../testing/processes.ts';
 import { createTestApp, type TestApp } from '../../testing.ts';
 import {
   type AuditEvent,
@@ -301,17 +300,17 @@ describe.each(testEngines())('transparency log over HTTP on %s', (kind) => {
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'jokko-witness-'));
       const state = join(dir, 'state.json');
-      const bin = fileURLToPath(new URL('../../../../bin/jokko.js', import.meta.url));
-      const run = () =>
-        new Promise<{ code: number | null; out: string }>((resolve) => {
-          const child = spawn(process.execPath, [bin, 'audit', 'witness', '--log', base, '--state', state], {
-            env: { PATH: process.env.PATH, HOME: process.env.HOME },
-          });
-          let out = '';
-          child.stdout.on('data', (d) => (out += d));
-          child.stderr.on('data', (d) => (out += d));
-          child.on('close', (code) => resolve({ code, out }));
-        });
+      const run = async () => {
+        const { code, stdout, stderr } = await runJokko([
+          'audit',
+          'witness',
+          '--log',
+          base,
+          '--state',
+          state,
+        ]);
+        return { code, out: stdout + stderr };
+      };
       const first = await run();
       expect(first).toMatchObject({ code: 0, out: expect.stringMatching(/First head kept/) });
       const again = await run();

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
@@ -15,30 +14,15 @@ import { buildApp } from '../../app.ts';
 import { loadConfig } from '../../config.ts';
 import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
+import { runJokko } from '../../testing/processes.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { verifyAuditLog } from '../audit/index.ts';
 import { seedDemoCountry } from '../registries/index.ts';
 import { type BridgeClient, createBridgeClient, type LogBundle, verifyLogBundle } from './index.ts';
 
-const bin = fileURLToPath(new URL('../../../../bin/jokko.js', import.meta.url));
+const _bin = fileURLToPath(new URL('../../../../bin/jokko.js', import.meta.url));
 /** The CLI as an operator or a bank's developer runs it: a separate process. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runJokko(args);
 
 const service = 'SN/GOV/DGID/impots/attestation-fiscale/v1';
 const openapi = {

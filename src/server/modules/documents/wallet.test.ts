@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
@@ -14,6 +12,7 @@ import {
 import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
 import { createKmsFromConfig } from '../../platform/kms.ts';
+import { runJokko } from '../../testing/processes.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
 import { createAuditLog } from '../audit/index.ts';
 import { publishReferenceServices } from '../bridge/index.ts';
@@ -143,25 +142,10 @@ describe.each(testEngines())(
       });
 
       // The same check from a terminal: `jokko documents verify` (a separate process, over HTTP).
-      const cli = (args: string[]) =>
-        new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-          const child = spawn(
-            process.execPath,
-            [fileURLToPath(new URL('../../../../bin/jokko.js', import.meta.url)), ...args],
-            {
-              env: { PATH: process.env.PATH ?? '' },
-            },
-          );
-          let out = '';
-          let err = '';
-          child.stdout.on('data', (d) => {
-            out += d;
-          });
-          child.stderr.on('data', (d) => {
-            err += d;
-          });
-          child.on('close', (code) => resolve({ code, out, err }));
-        });
+      const cli = async (args: string[]) => {
+        const { code, stdout, stderr } = await runJokko(args);
+        return { code, out: stdout, err: stderr };
+      };
       const valid = await cli(['documents', 'verify', '--jokko', base, `${base}/verify#${presentation}`]);
       expect(valid.code, valid.err).toBe(0);
       expect(valid.out).toMatch(/^VALID: national-id, issued by .+ \(DAF\)/);
