@@ -12,16 +12,9 @@ import { type Database, openDatabase } from '../src/server/platform/db/database.
 import { migrate } from '../src/server/platform/db/migrate.ts';
 import { createLocalKms } from '../src/server/platform/kms.ts';
 import { verifyConsistency, verifyInclusion } from '../src/shared/audit/merkle.ts';
+import { event } from './audit.bench.ts';
 import { createDatabase, dropDatabase } from './databases.ts';
 import { type Benchmark, median, percentile } from './harness.ts';
-
-const event = (i: number) => ({
-  actor: { kind: 'operator', id: `op-${i % 5}` },
-  action: 'registries.person.read',
-  subject: { kind: 'person', id: `1${String(i).padStart(12, '0')}` },
-  outcome: 'success' as const,
-  origin: { ip: '127.0.0.1', requestId: `req-${i}` },
-});
 
 const kms = createLocalKms(Buffer.alloc(32, 7), 'bench');
 const latestHead = async (db: Database) =>

@@ -6,7 +6,8 @@ import { migrate } from '../src/server/platform/db/migrate.ts';
 import { createDatabase, dropDatabase } from './databases.ts';
 import { type Benchmark, median } from './harness.ts';
 
-const event = (i: number) => ({
+/** The i-th audit event of the benchmarks: an operator reading a person, as the registries record it. */
+export const event = (i: number) => ({
   actor: { kind: 'operator', id: `op-${i % 5}` },
   action: 'registries.person.read',
   subject: { kind: 'person', id: `1${String(i).padStart(12, '0')}` },
