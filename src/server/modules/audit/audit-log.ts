@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { auditEntryContent } from '../../../shared/audit/evidence.ts';
 import type { Database, SqlSession } from '../../platform/db/database.ts';
 import { type AuditRow, rowToEntry, selectEntries } from './audit.repo.ts';
-import {
-  type AuditEntry,
-  type AuditEvent,
-  entryHash,
-  genesisHash,
-  hashedContent,
-  leafHashOf,
-} from './entry.ts';
+import { type AuditEntry, type AuditEvent, entryHash, genesisHash, leafHashOf } from './entry.ts';
 import { insertNodes, leftSiblingsAt, nodesForAppend, TreeIncompleteError, treeSize } from './merkle-tree.ts';
 
 export type { AuditEntry, AuditEvent } from './entry.ts';
@@ -63,7 +57,7 @@ async function appendBatch(
   const rows: string[] = [];
   for (const event of events) {
     const base = { ...event, details: event.details ?? {}, seq, id: randomUUID(), recordedAt };
-    const hash = entryHash(prev, hashedContent(base));
+    const hash = entryHash(prev, auditEntryContent(base));
     const entry: AuditEntry = {
       ...base,
       prevHash: Buffer.from(prev).toString('hex'),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { auditEntryContent, auditLeafData } from '../../../shared/audit/evidence.ts';
+import { auditLeafData } from '../../../shared/audit/evidence.ts';
 import type { RequestOrigin } from '../../platform/actor.ts';
 
 /** What a module records: who, acting as what, did what, to which subject, from where, with what outcome. */
@@ -25,19 +25,13 @@ export interface AuditEntry extends AuditEvent {
 
 export const genesisHash = Buffer.alloc(32);
 
-/** The exact JSON that is hashed (docs/decisions/0004-audit-chain.md); the same code checks it outside. */
-export const hashedContent: (e: Omit<AuditEntry, 'prevHash' | 'hash'>) => Record<string, unknown> =
-  auditEntryContent;
-
 export function entryHash(prevHash: Uint8Array, content: Record<string, unknown>): Buffer {
   const json = canonicalize(content);
   if (json === undefined) throw new Error('audit entry cannot be canonicalised');
   return createHash('sha256').update(prevHash).update(json, 'utf8').digest();
 }
 
-/** The leaf data: the same canonical JSON the hash chain covers (docs/decisions/0004). */
-export const leafData: (entry: Omit<AuditEntry, 'prevHash' | 'hash'>) => string = auditLeafData;
-
+/** The leaf's hash: the same canonical JSON the hash chain covers (`auditEntryContent`, docs/decisions/0004). */
 export function leafHashOf(entry: Omit<AuditEntry, 'prevHash' | 'hash'>): Buffer {
-  return createHash('sha256').update(Uint8Array.of(0)).update(leafData(entry), 'utf8').digest();
+  return createHash('sha256').update(Uint8Array.of(0)).update(auditLeafData(entry), 'utf8').digest();
 }

@@ -24,6 +24,5 @@ export {
   logKeys,
   publishTreeHead,
   rotateLogKey,
-  verifyTreeHeadSignature,
 } from './tree-heads.ts';
 export { type VerifyResult, verifyAuditLog } from './verify.ts';

@@ -1,9 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { CompactSign, type JWK } from 'jose';
-import { treeHeadType, verifyTreeHead } from '../../../shared/audit/evidence.ts';
+import { treeHeadType } from '../../../shared/audit/evidence.ts';
 import type { TreeHead } from '../../../shared/audit/merkle.ts';
-
-export { treeHeadType };
 
 import type { Database } from '../../platform/db/database.ts';
 import type { KeyManagement, WrappedKey } from '../../platform/kms.ts';
@@ -168,6 +166,3 @@ export async function allTreeHeads(database: Database): Promise<TreeHead[]> {
   const rows = await database.query<HeadRow>('SELECT * FROM audit_tree_heads ORDER BY tree_size');
   return rows.map(toHead);
 }
-
-/** Checks a head's signature with the given keys and that the signed payload is the head. */
-export const verifyTreeHeadSignature: (head: TreeHead, keys: JWK[]) => Promise<boolean> = verifyTreeHead;

@@ -1,8 +1,9 @@
+import { auditEntryContent, verifyTreeHead } from '../../../shared/audit/evidence.ts';
 import type { Database } from '../../platform/db/database.ts';
 import { type AuditRow, rowToEntry, selectEntries } from './audit.repo.ts';
-import { entryHash, genesisHash, hashedContent, leafHashOf } from './entry.ts';
+import { entryHash, genesisHash, leafHashOf } from './entry.ts';
 import { fetchNodes, nodesForAppend, rootOfSiblings, type TreeNode, treeSize } from './merkle-tree.ts';
-import { allTreeHeads, logKeys, verifyTreeHeadSignature } from './tree-heads.ts';
+import { allTreeHeads, logKeys } from './tree-heads.ts';
 
 export interface VerifyResult {
   ok: boolean;
@@ -69,7 +70,7 @@ export async function verifyAuditLog(
       if (!Buffer.from(row.prev_hash).equals(Buffer.from(prev))) {
         return broken('its prev_hash does not match the previous entry: reordered, inserted or rewritten');
       }
-      if (!entryHash(prev, hashedContent(entry)).equals(Buffer.from(row.hash))) {
+      if (!entryHash(prev, auditEntryContent(entry)).equals(Buffer.from(row.hash))) {
         return broken('its content does not match its hash: edited');
       }
       produced.push(...nodesForAppend(checked, siblings, [leafHashOf(entry)]));
@@ -78,7 +79,7 @@ export async function verifyAuditLog(
       checked++;
       while (headIndex < heads.length && heads[headIndex]!.treeSize === checked) {
         const head = heads[headIndex]!;
-        if (!(await verifyTreeHeadSignature(head, keys)))
+        if (!(await verifyTreeHead(head, keys)))
           return broken(`the signed tree head of size ${head.treeSize} has an invalid signature`);
         if (hex(rootOfSiblings(siblings)) !== head.rootHash)
           return broken(

@@ -8,6 +8,7 @@ import {
   type ExchangeProof,
   type ExchangeProofFailure,
   verifyExchangeProof,
+  verifyTreeHead,
 } from '../../../shared/audit/evidence.ts';
 import { type InclusionProof, type TreeHead, verifyInclusion } from '../../../shared/audit/merkle.ts';
 import { getCountryProfile } from '../../../shared/countries/index.ts';
@@ -15,7 +16,7 @@ import { buildApp } from '../../app.ts';
 import { testEngines } from '../../platform/db/testing.ts';
 import { problemType } from '../../platform/http/problems.ts';
 import { createTestApp, freePort, type TestApp } from '../../testing.ts';
-import { type AuditEntry, createAuditLog, leafHashOf, verifyTreeHeadSignature } from '../audit/index.ts';
+import { type AuditEntry, createAuditLog, leafHashOf } from '../audit/index.ts';
 import {
   createBridgeClient,
   type ExchangeRecord,
@@ -436,7 +437,7 @@ describe.each(testEngines())(
         await verifyInclusion(proof.audit.leafHash, proof.audit.inclusion, proof.audit.treeHead.rootHash),
       ).toBe(true);
       const keys = ((await (await fetch(`${base}/v1/audit/log-keys`)).json()) as { keys: JWK[] }).keys;
-      expect(await verifyTreeHeadSignature(proof.audit.treeHead, keys)).toBe(true);
+      expect(await verifyTreeHead(proof.audit.treeHead, keys)).toBe(true);
       // The portable check the super-app runs on the phone agrees, and names the step a forgery breaks.
       const shared = proof as unknown as ExchangeProof;
       expect(await verifyExchangeProof(shared, keys)).toEqual({ ok: true, treeHead: proof.audit.treeHead });
