@@ -21,6 +21,7 @@ import {
 } from './factors.ts';
 import type { OidcDeps, OidcRuntime } from './oidc/provider.ts';
 import { loginIpRule } from './oidc/routes.ts';
+import { passwordLength } from './passwords.ts';
 import {
   endOtherSessions,
   endSession,
@@ -53,8 +54,7 @@ export const requireCitizenInApp = (
 };
 const requireSuperApp = (request: FastifyRequest) => requireCitizenInApp(request);
 
-const passwordPolicyInWords =
-  'At least 12 and at most 128 characters; not a common password; not containing the NIN; not the current password';
+const passwordPolicyInWords = `At least ${passwordLength.min} and at most ${passwordLength.max} characters; not a common password; not containing the NIN; not the current password`;
 
 /** Why a new password was refused, as a problem whose `reason` the app words in the citizen's language. */
 function passwordChangeRefused(reason: Exclude<PasswordChange, { ok: true }>['reason']): Problem {
@@ -65,8 +65,8 @@ function passwordChangeRefused(reason: Exclude<PasswordChange, { ok: true }>['re
       reason: 'locked',
     });
   const detail = {
-    'too-short': 'the new password is too short: at least 12 characters',
-    'too-long': 'the new password is too long: 128 characters at most',
+    'too-short': `the new password is too short: at least ${passwordLength.min} characters`,
+    'too-long': `the new password is too long: ${passwordLength.max} characters at most`,
     common: 'the new password is too common',
     'contains-nin': 'the new password must not contain the NIN',
     unchanged: 'the new password is the current one',

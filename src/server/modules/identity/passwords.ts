@@ -101,13 +101,16 @@ function isCommon(password: string): boolean {
 
 export type PasswordProblem = 'too-short' | 'too-long' | 'common' | 'contains-nin';
 
+/** A password's length in characters (the minimum counts code points, the maximum UTF-16 units). */
+export const passwordLength = { min: 12, max: 128 } as const;
+
 /**
  * NIST SP 800-63B style: length over composition rules, and no known-common passwords (ASVS
  * V6.2.4), no trivial variant of one, and none made only of context words (V6.2.11).
  */
 export function checkPasswordPolicy(password: string, nin: string): PasswordProblem | undefined {
-  if ([...password].length < 12) return 'too-short';
-  if (password.length > 128) return 'too-long';
+  if ([...password].length < passwordLength.min) return 'too-short';
+  if (password.length > passwordLength.max) return 'too-long';
   if (isCommon(password)) return 'common';
   if (password.includes(nin)) return 'contains-nin';
   return undefined;
