@@ -169,12 +169,15 @@ export function outboundRefusal(err: unknown): OutboundRefused | undefined {
   return undefined;
 }
 
+/** A URL's host as the resolver takes it: an IPv6 literal without its brackets. */
+const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, '$1');
+
 /**
  * The addresses a URL's host resolves to now, as one-address networks for `allowedNetworks`; none
  * when it does not resolve. For the platform's own public URL, reachable whatever its addresses.
  */
 export async function networksOfHost(url: string): Promise<string[]> {
-  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = hostOf(new URL(url));
   let found: LookupAddress[];
   try {
     found = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookupHost(host, { all: true });
@@ -256,7 +259,7 @@ export function createOutboundGuard(policy: OutboundPolicy): OutboundGuard {
       if (url.protocol !== 'https:' && !(policy.allowHttp && url.protocol === 'http:'))
         throw new OutboundRefused('scheme');
       if (url.username || url.password) throw new OutboundRefused('credentials');
-      await checkHost(url.hostname.replace(/^\[(.*)\]$/, '$1'));
+      await checkHost(hostOf(url));
       return url;
     },
     lookup(hostname, options, callback) {
